@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`. Everything else is their setup.
+VENV   ?= .venv
+PYTHON ?= python3
+PORT   ?= 5000
+FLASK  := $(VENV)/bin/flask --app consult
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test setup venv translations db clean
+
+run: setup
+	@echo "consult: serving on http://127.0.0.1:$(PORT)/"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	$(VENV)/bin/pytest
+
+setup: venv translations db
+
+# Reinstall when pyproject.toml changes.
+venv: $(STAMP)
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[test]"
+	touch $@
+
+# Compiled catalogues (.mo) are build output, not kept in git.
+translations: venv
+	$(VENV)/bin/pybabel compile --use-fuzzy -d consult/translations
+
+# Schema by migrations only; the seed is idempotent; demo data only into an empty database.
+db: venv
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	$(FLASK) demo-data --if-empty
+
+# Re-extract the strings to translate after changing templates or code.
+messages: venv
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o consult/translations/messages.pot consult
+	$(VENV)/bin/pybabel update -i consult/translations/messages.pot -d consult/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache

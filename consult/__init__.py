@@ -1,0 +1,85 @@
+"""consult — a public-workshop consultation platform.
+
+``create_app`` builds the application; ``wsgi.py`` at the repository root exposes one for servers.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import DefaultConfig
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(DefaultConfig)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("CONSULT")
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    else:
+        app.config.from_mapping(test_config)
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "consult.sqlite")
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from . import cli, errors, i18n
+
+    i18n.init_app(app)
+    from .markdown import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style postgres:// URLs and bare postgresql:// both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """Read instance/secret_key, creating it (mode 600) on first run. Never in git."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _init_extensions(app: Flask) -> None:
+    from .extensions import csrf, db, migrate
+    from . import database
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    database.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .consultation import bp as consultation_bp
+    from .participation import bp as participation_bp
+    from .reference import bp as reference_bp
+
+    app.register_blueprint(consultation_bp)
+    app.register_blueprint(reference_bp, url_prefix="/reference")
+    app.register_blueprint(participation_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -1,0 +1,133 @@
+"""The OpenAPI 3.1 description of /api/v1. Tests validate real responses against these schemas."""
+
+from ..participation.models import AGE_BANDS, RELATIONS, VOTE_VALUES
+
+_str = {"type": "string"}
+_int = {"type": "integer"}
+_nullable_str = {"type": ["string", "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _obj(properties: dict, required: list[str] | None = None) -> dict:
+    return {"type": "object", "properties": properties, "required": required or list(properties)}
+
+
+SCHEMAS = {
+    "Counts": _obj({v: _int for v in VOTE_VALUES}),
+    "Section": _obj({"anchor": _str, "heading": _str, "body_markdown": _str, "revision": _int,
+                     "revised_at": {"type": "string", "format": "date-time"}}),
+    "Proposal": _obj({"key": _str, "text": _str, "counts": _ref("Counts")}),
+    "Topic": _obj({"number": _int, "slug": _str, "title": _str, "title_en": _str, "lead": _str, "url": _str,
+                   "sections": {"type": "array", "items": _ref("Section")},
+                   "proposals": {"type": "array", "items": _ref("Proposal")}}),
+    "TopicList": _obj({"consultation": _obj({"slug": _str, "title": _str, "phase": _str}),
+                       "topics": {"type": "array", "items": _ref("Topic")}}),
+    "Comment": _obj({"id": _int, "topic": _str, "section": _nullable_str, "proposal": _nullable_str,
+                     "ward": _str, "channel": {"enum": ["web", "workshop", "paper"]}, "body": _str,
+                     "supports": _int, "demo": {"type": "boolean"},
+                     "created_at": {"type": "string", "format": "date-time"}}),
+    "CommentPage": _obj({"page": _int, "per_page": _int, "total": _int,
+                         "items": {"type": "array", "items": _ref("Comment")}}),
+    "NewComment": _obj({
+        "topic": _str, "section": {**_str, "description": "anchor of a section of the topic"},
+        "proposal": {**_str, "description": "key of a proposal of the topic"},
+        "ward": {**_str, "description": "a ward code, 'outside' or 'undisclosed'"},
+        "relation": {"enum": list(RELATIONS)}, "age_band": {"enum": list(AGE_BANDS)},
+        "body": {**_str, "description": "1–2,000 characters after NFKC and trimming"},
+        "consent": {"type": "boolean", "description": "agreement to the privacy notice; must be true"},
+    }, ["topic", "ward", "relation", "body", "consent"]),
+    "Receipt": _obj({"receipt_no": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}$"},
+                     "status": {"enum": ["pending", "published"]},
+                     "received_at": {"type": "string", "format": "date-time"}}),
+    "NewVote": _obj({"topic": _str, "proposal": _str, "value": {"enum": list(VOTE_VALUES)},
+                     "ward": _str, "relation": {"enum": list(RELATIONS)}, "age_band": {"enum": list(AGE_BANDS)}},
+                    ["topic", "proposal", "value"]),
+    "VoteResult": _obj({"topic": _str, "proposal": _str, "value": {"enum": list(VOTE_VALUES)},
+                        "counts": _ref("Counts")}),
+    "Error": _obj({"error": _str, "message": _str}),
+    "Invalid": _obj({"error": {"const": "invalid"}, "message": _str,
+                     "errors": {"type": "object", "additionalProperties": {"type": "array", "items": _str}}}),
+    "WardBudgets": _obj({"unit": _str, "kinds": {"type": "object", "additionalProperties": _str},
+                         "wards": {"type": "array", "items": _obj({
+                             "ward": _str, "ward_name": _str, "fiscal_year": _int, "vision": _str,
+                             "stated_total": _int, "items_total": _int,
+                             "items": {"type": "array", "items": _obj({
+                                 "no": _int, "kinds": {"type": "array", "items": {"enum": ["A", "B", "C", "D"]}},
+                                 "name": _str, "group": _str, "description": _str, "amount": _int})}})}}),
+    "StaffOpinions": _obj({"headings": {"type": "array", "items": _obj(
+        {"title": _str, "opinions": {"type": "array", "items": _str}})}}),
+    "OtherCities": _obj({
+        "cities": {"type": "array", "items": _obj({
+            "name": _str, "request_to": _str, "programs": {"type": "array", "items": _str},
+            "budget_fy2012": _str, "allocation": _str, "note": _str})},
+        "own_projects": {"type": "array", "items": _obj({
+            "city": _str, "program": _str, "summary": _str, "examples": {"type": "array", "items": _str}})}}),
+}
+
+_lang = {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["ja", "en"]},
+         "description": "language of messages (default ja)"}
+_not_found = _json(_ref("Error"), "unknown topic")
+_invalid = _json(_ref("Invalid"), "invalid fields, each with its messages")
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "consult API", "version": "1",
+                 "description": "Topics, reference materials and published comments of the consultation; "
+                                "posting comments and votes. Writes must be application/json."},
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/topics": {"get": {"summary": "The consultation's topics with sections, proposals and vote counts",
+                                "responses": {"200": _json(_ref("TopicList"), "topics")}}},
+            "/topics/{slug}": {"get": {
+                "summary": "One topic",
+                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": _str}],
+                "responses": {"200": _json(_ref("Topic"), "the topic"), "404": _not_found}}},
+            "/reference/ward-budgets": {"get": {"summary": "H26 まちづくり推進経費 of each ward (資料2-3)",
+                                                "responses": {"200": _json(_ref("WardBudgets"), "budgets")}}},
+            "/reference/staff-opinions": {"get": {"summary": "Staff opinion exchange (資料2-4)",
+                                                  "responses": {"200": _json(_ref("StaffOpinions"), "opinions")}}},
+            "/reference/other-cities": {"get": {"summary": "Other designated cities (資料3)",
+                                                "responses": {"200": _json(_ref("OtherCities"), "cities")}}},
+            "/comments": {
+                "get": {"summary": "Published comments, newest first",
+                        "parameters": [
+                            {"name": "topic", "in": "query", "required": False, "schema": _str},
+                            {"name": "ward", "in": "query", "required": False, "schema": _str},
+                            {"name": "page", "in": "query", "required": False,
+                             "schema": {"type": "integer", "minimum": 1}},
+                            {"name": "per_page", "in": "query", "required": False,
+                             "schema": {"type": "integer", "minimum": 1, "maximum": 100}}, _lang],
+                        "responses": {"200": _json(_ref("CommentPage"), "a page of comments"), "422": _invalid}},
+                "post": {"summary": "Send a comment; returns its receipt number",
+                         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                         "schema": {"type": "string", "minLength": 16, "maxLength": 64},
+                                         "description": "re-sending with the same key returns the same receipt"},
+                                        _lang],
+                         "requestBody": {"required": True,
+                                         "content": {"application/json": {"schema": _ref("NewComment")}}},
+                         "responses": {"201": _json(_ref("Receipt"), "stored"),
+                                       "200": _json(_ref("Receipt"), "already stored under this Idempotency-Key"),
+                                       "403": _json(_ref("Error"), "the consultation is not accepting comments"),
+                                       "415": _json(_ref("Error"), "not application/json"),
+                                       "422": _invalid}}},
+            "/votes": {"post": {
+                "summary": "Agree, disagree or pass on a proposal (one vote per participant, changeable)",
+                "description": "The participant is the signed session cookie; ward and relation are required "
+                               "on a participant's first vote and remembered.",
+                "parameters": [_lang],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewVote")}}},
+                "responses": {"200": _json(_ref("VoteResult"), "recorded"),
+                              "403": _json(_ref("Error"), "the consultation is not accepting votes"),
+                              "415": _json(_ref("Error"), "not application/json"), "422": _invalid}}},
+        },
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,51 @@
+"""Command-line tools: `flask --app consult seed | demo-data`."""
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .extensions import db
+
+
+@click.command("seed")
+def seed_command():
+    """Load the consultation and the first meeting's reference data (idempotent)."""
+    from .seed.loader import load_seed
+
+    added = load_seed()
+    if not added:
+        click.echo("seed: nothing to add; the database already holds the seed.")
+    for table, n in sorted(added.items()):
+        click.echo(f"seed: added {n} {table}")
+
+
+@click.command("demo-data")
+@click.option("--participants", default=120, show_default=True, type=click.IntRange(1))
+@click.option("--comments", default=240, show_default=True, type=click.IntRange(0))
+@click.option("--votes", default=600, show_default=True, type=click.IntRange(0))
+@click.option("--seed", "random_seed", default=2014, show_default=True, help="Random seed, for reproducible data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when any participation is already stored.")
+def demo_data_command(participants, comments, votes, random_seed, if_empty):
+    """Add clearly labelled synthetic participation (never on a database with real comments)."""
+    from .participation.models import Participant
+    from .seed.demo import RealDataPresent, make_demo_data
+
+    if if_empty and db.session.scalar(select(func.count(Participant.id))):
+        click.echo("demo-data: participation already present; nothing added.")
+        return
+
+    def progress(what, done, total):
+        click.echo(f"demo-data: {what} {done:,}/{total:,}", err=True)
+
+    try:
+        counts = make_demo_data(participants=participants, comments=comments, votes=votes,
+                                seed=random_seed, progress=progress)
+    except RealDataPresent as exc:
+        raise click.ClickException(
+            f"this database holds {exc.args[0]} real comments; demo data is only for demo databases.")
+    click.echo("demo-data: added " + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + " (all labelled デモ)")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(demo_data_command)

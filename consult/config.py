@@ -1,0 +1,32 @@
+"""Configuration defaults.
+
+Layers, later wins: these defaults → ``instance/config.py`` → ``CONSULT_*`` / ``DATABASE_URL``
+environment → the test dict given to ``create_app``. Nothing here is read at import time by
+other modules; they read ``current_app.config``.
+"""
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    # The SQLite file lives in instance/ (git-ignored); DATABASE_URL overrides it.
+    SQLALCHEMY_DATABASE_URI = None  # filled in by create_app from instance_path
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Japanese first; English is the second UI language.
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    LANGUAGES = ("ja", "en")
+
+    # The participant cookie (a pseudonymous id in Flask's signed session) lasts a consultation.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=180)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    WTF_CSRF_TIME_LIMIT = None  # a citizen may take an hour to write; the token lives with the session
+
+    # Largest request body accepted (a 2,000-character comment is < 10 KB).
+    MAX_CONTENT_LENGTH = 256 * 1024
+
+    COMMENTS_PER_PAGE = 20
+    API_MAX_PER_PAGE = 100

@@ -1,0 +1,159 @@
+"""The consultation itself: its meetings, topics, the interim summary's sections, proposals, wards."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..i18n import utcnow
+
+PHASES = ("draft", "open", "closed", "published")
+
+
+class Consultation(db.Model):
+    __tablename__ = "consultation"
+    __table_args__ = (CheckConstraint(f"phase IN {PHASES}", name="phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, staff-written
+    phase: Mapped[str] = mapped_column(String(16), default="draft")
+    # Comments enter as pending (checked by the secretariat before publication) unless turned off.
+    premoderation: Mapped[bool] = mapped_column(default=True)
+    created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meetings: Mapped[list["Meeting"]] = relationship(back_populates="consultation",
+                                                     order_by="Meeting.starts_on")
+    topics: Mapped[list["Topic"]] = relationship(back_populates="consultation", order_by="Topic.number")
+
+    def __repr__(self) -> str:
+        return f"<Consultation {self.slug} {self.phase}>"
+
+
+class Meeting(db.Model):
+    """A meeting of the study group, or a period such as the citizens' workshops."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "key"),
+        CheckConstraint("kind IN ('meeting', 'workshops', 'publication')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    key: Mapped[str] = mapped_column(String(32))  # stable id used by the seed, e.g. "m1"
+    kind: Mapped[str] = mapped_column(String(16), default="meeting")
+    number: Mapped[int | None]  # 第n回; None for a period
+    title: Mapped[str] = mapped_column(String(200))
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date]
+    # When only part of a month is known (上旬 / 中旬 / 下旬), as in the seed's schedule.
+    month_part: Mapped[str | None] = mapped_column(String(16))
+
+    consultation: Mapped[Consultation] = relationship(back_populates="meetings")
+
+    def __repr__(self) -> str:
+        return f"<Meeting {self.key} {self.starts_on}>"
+
+
+class Ward(db.Model):
+    __tablename__ = "ward"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # chuo, higashi, nishi, minami, kita
+    name: Mapped[str] = mapped_column(String(32))
+    name_en: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(default=0)
+    population: Mapped[int | None]
+    population_source: Mapped[str] = mapped_column(String(300), default="")
+    population_as_of: Mapped[date | None]
+
+    def __repr__(self) -> str:
+        return f"<Ward {self.code}>"
+
+
+class Topic(db.Model):
+    __tablename__ = "topic"
+    __table_args__ = (UniqueConstraint("consultation_id", "slug"), UniqueConstraint("consultation_id", "number"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    number: Mapped[int]
+    slug: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    lead: Mapped[str] = mapped_column(Text, default="")
+    summary_notice: Mapped[str] = mapped_column(Text, default="")  # e.g. "this is a sample draft"
+
+    consultation: Mapped[Consultation] = relationship(back_populates="topics")
+    sections: Mapped[list["Section"]] = relationship(back_populates="topic", order_by="Section.position")
+    proposals: Mapped[list["Proposal"]] = relationship(back_populates="topic", order_by="Proposal.position")
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.number} {self.slug}>"
+
+
+class Section(db.Model):
+    """One paragraph group of a topic's interim summary.
+
+    The anchor is the section's identity in URLs (``/topics/roles#current``) and never changes;
+    its text lives in revisions, so a revised section keeps its id, its anchor and its comments.
+    """
+
+    __tablename__ = "section"
+    __table_args__ = (UniqueConstraint("topic_id", "anchor"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), index=True)
+    anchor: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    retired_at_utc: Mapped[datetime | None]
+
+    topic: Mapped[Topic] = relationship(back_populates="sections")
+    revisions: Mapped[list["SectionRevision"]] = relationship(
+        back_populates="section", order_by="SectionRevision.number")
+
+    @property
+    def current(self) -> "SectionRevision":
+        return self.revisions[-1]
+
+    def __repr__(self) -> str:
+        return f"<Section {self.topic_id}#{self.anchor}>"
+
+
+class SectionRevision(db.Model):
+    __tablename__ = "section_revision"
+    __table_args__ = (UniqueConstraint("section_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("section.id"), index=True)
+    number: Mapped[int]
+    heading: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)  # Markdown, staff-written, sanitised on display
+    created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
+
+    section: Mapped[Section] = relationship(back_populates="revisions")
+
+    def __repr__(self) -> str:
+        return f"<SectionRevision {self.section_id} r{self.number}>"
+
+
+class Proposal(db.Model):
+    """A statement of the interim summary that citizens agree or disagree with."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (UniqueConstraint("topic_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text)
+    withdrawn_at_utc: Mapped[datetime | None]
+
+    topic: Mapped[Topic] = relationship(back_populates="proposals")
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.topic_id}/{self.key}>"

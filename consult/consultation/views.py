@@ -1,0 +1,54 @@
+from flask import abort, render_template, request
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..participation import identity
+from ..participation.models import Comment, Participant, Vote
+from ..participation.services import (age_band_labels, participant_votes, published_comments,
+                                      relation_labels, vote_counts, vote_labels, ward_choices)
+from . import bp
+from .services import current_consultation, get_topic_or_404, live_proposals, live_sections, wards
+
+
+@bp.route("/")
+def home():
+    consultation = current_consultation()
+    if consultation is None:
+        abort(404)
+    # One GROUP BY for the per-topic figures on the cards.
+    comment_counts = dict(db.session.execute(
+        select(Comment.topic_id, func.count()).where(Comment.status == "published")
+        .group_by(Comment.topic_id)).tuples().all())
+    participants = db.session.scalar(select(func.count(Participant.id)))
+    votes = db.session.scalar(select(func.count(Vote.id)))
+    return render_template("consultation/home.html", consultation=consultation,
+                           comment_counts=comment_counts, participants=participants, votes=votes)
+
+
+@bp.route("/topics/<slug>")
+def topic(slug: str):
+    return render_topic(get_topic_or_404(slug))
+
+
+def render_topic(topic, status: int = 200, **extra):
+    """The topic page; the vote form re-renders it with its errors (status 422)."""
+    choices = dict(ward_choices())
+    ward = request.args.get("ward") or None
+    if ward is not None and ward not in choices:
+        ward = None  # an unknown filter shows everything rather than an empty page
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = 20
+    comments, total = published_comments(topic=topic, ward_code=ward, page=page, per_page=per_page)
+    participant = identity.current_participant()
+    return render_template(
+        "consultation/topic.html", topic=topic, consultation=topic.consultation,
+        sections=live_sections(topic), proposals=live_proposals(topic),
+        counts=vote_counts(topic), my_votes=participant_votes(participant, topic),
+        participant=participant, comments=comments, total=total, page=page, per_page=per_page,
+        ward=ward, ward_labels=choices, wards=wards(), vote_labels=vote_labels(),
+        relation_labels=relation_labels(), age_band_labels=age_band_labels(), **extra), status
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("consultation/privacy.html", consultation=current_consultation())

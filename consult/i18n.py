@@ -1,0 +1,127 @@
+"""Languages, time zones and Japanese calendar eras.
+
+The UI is Japanese by default; English is chosen by the language switch (a cookie), never
+guessed from the browser, so that a link a citizen shares shows the same page to everyone.
+Times are stored in UTC and shown in JST; officials expect dates in 和暦 with 西暦 beside them.
+"""
+
+from datetime import date, datetime, timedelta, timezone
+
+from flask import Flask, current_app, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from .extensions import babel
+
+JST = timezone(timedelta(hours=9), "JST")
+LANG_COOKIE = "lang"
+
+# (first day, name in Japanese, name in English); newest first.
+ERAS = (
+    (date(2019, 5, 1), "令和", "Reiwa"),
+    (date(1989, 1, 8), "平成", "Heisei"),
+    (date(1926, 12, 25), "昭和", "Showa"),
+)
+
+# Part of a month, as the seed writes meeting dates (H26.6 下旬).
+MONTH_PARTS = {
+    "early": ("上旬", "early"),
+    "mid": ("中旬", "mid"),
+    "late": ("下旬", "late"),
+    "early-mid": ("上旬～中旬", "early to mid"),
+}
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+
+
+def select_locale() -> str:
+    lang = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def is_english() -> bool:
+    return str(get_locale()) == "en"
+
+
+def era_of(d: date) -> tuple[str, str, int]:
+    for start, ja, en in ERAS:
+        if d >= start:
+            return ja, en, d.year - start.year + 1
+    raise ValueError("dates before 昭和 are not supported")
+
+
+def _era_year_ja(d: date) -> str:
+    name, _en, year = era_of(d)
+    return f"{name}{'元' if year == 1 else year}年"
+
+
+def wareki(d: date | datetime | None, *, with_western: bool = True) -> str:
+    """平成26年5月15日（2014年5月15日） in Japanese; 15 May 2014 (Heisei 26) in English."""
+    if d is None:
+        return ""
+    if isinstance(d, datetime):
+        d = to_jst(d).date()
+    _ja, en, year = era_of(d)
+    if is_english():
+        text = f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+        return f"{text} ({en} {year})" if with_western else text
+    text = f"{_era_year_ja(d)}{d.month}月{d.day}日"
+    return f"{text}（{d.year}年{d.month}月{d.day}日）" if with_western else text
+
+
+def approximate_date(d: date, part: str | None) -> str:
+    """A date known to the day, or only to part of a month (H26.6 下旬 → 平成26年6月下旬（2014年6月下旬）)."""
+    if not part:
+        return wareki(d)
+    ja_part, en_part = MONTH_PARTS[part]
+    _ja, en, year = era_of(d)
+    if is_english():
+        return f"{en_part} {MONTHS_EN[d.month - 1]} {d.year} ({en} {year})"
+    return f"{_era_year_ja(d)}{d.month}月{ja_part}（{d.year}年{d.month}月{ja_part}）"
+
+
+def to_jst(dt: datetime) -> datetime:
+    # Stored datetimes are naive UTC (SQLite keeps no zone); PostgreSQL gives the same back.
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(JST)
+
+
+def jst(dt: datetime | None) -> str:
+    if dt is None:
+        return ""
+    local = to_jst(dt)
+    if is_english():
+        return local.strftime("%Y-%m-%d %H:%M JST")
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the form every timestamp column stores."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def set_language():
+    lang = request.args.get("lang", "")
+    target = request.args.get("next", "")
+    # Only our own paths: no scheme, no host, no protocol-relative //evil.example.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("consultation.home")
+    response = redirect(target)
+    if lang in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.add_url_rule("/lang", "set_language", set_language)
+    app.jinja_env.filters.update(wareki=wareki, jst=jst, isodate=date.fromisoformat)
+    app.jinja_env.globals.update(approximate_date=approximate_date, get_locale=get_locale,
+                                 is_english=is_english)
+
+    @app.context_processor
+    def _language_switch():
+        return {"other_language": ("en", "English") if not is_english() else ("ja", "日本語"),
+                "page_title_suffix": _("熊本市 区役所等の在り方 意見募集")}

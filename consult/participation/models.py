@@ -1,0 +1,127 @@
+"""What citizens give: participants (pseudonymous), comments, votes on proposals, supports."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..i18n import utcnow
+
+# Where a participant stands to a ward, after the ordinance's definition of 区民.
+RELATIONS = ("resident", "commuter", "business", "other")
+AGE_BANDS = ("under20", "20s", "30s", "40s", "50s", "60s", "70plus")
+# Besides the five wards' codes, a participant may live outside the city or not say.
+WARD_OUTSIDE = "outside"
+WARD_UNDISCLOSED = "undisclosed"
+CHANNELS = ("web", "workshop", "paper")
+STATUSES = ("pending", "published", "hidden")
+VOTE_VALUES = ("agree", "disagree", "pass")
+
+
+class Participant(db.Model):
+    """A person known only by a random id kept in their browser's signed cookie."""
+
+    __tablename__ = "participant"
+    __table_args__ = (
+        CheckConstraint(f"relation IS NULL OR relation IN {RELATIONS}", name="relation"),
+        CheckConstraint(f"age_band IS NULL OR age_band IN {AGE_BANDS}", name="age_band"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    ward_code: Mapped[str | None] = mapped_column(String(16))
+    relation: Mapped[str | None] = mapped_column(String(16))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    is_demo: Mapped[bool] = mapped_column(default=False)  # synthetic, made by `flask demo-data`
+    created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def has_profile(self) -> bool:
+        return bool(self.ward_code and self.relation)
+
+    def __repr__(self) -> str:
+        return f"<Participant {self.id}>"
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+    __table_args__ = (
+        CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
+        CheckConstraint(f"status IN {STATUSES}", name="status"),
+        CheckConstraint(f"relation IS NULL OR relation IN {RELATIONS}", name="relation"),
+        CheckConstraint(f"age_band IS NULL OR age_band IN {AGE_BANDS}", name="age_band"),
+        Index("ix_comment_topic_status_created", "topic_id", "status", "created_at_utc"),
+        Index("ix_comment_topic_ward", "topic_id", "ward_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 受付番号: unique and unguessable; the citizen's only handle on what they sent.
+    receipt_no: Mapped[str] = mapped_column(String(20), unique=True)
+    # One stored comment per confirmed submission, however often it is re-sent.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"))
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"), index=True)
+    # The revision the citizen read when commenting, so later revisions never re-target it.
+    section_revision_id: Mapped[int | None] = mapped_column(ForeignKey("section_revision.id"))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
+    ward_code: Mapped[str] = mapped_column(String(16))
+    relation: Mapped[str | None] = mapped_column(String(16))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    body: Mapped[str] = mapped_column(Text)  # exactly as received; never edited
+    body_published: Mapped[str | None] = mapped_column(Text)  # moderator's masked copy, if any
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at_utc: Mapped[datetime | None]
+
+    topic = relationship("Topic")
+    section = relationship("Section")
+    section_revision = relationship("SectionRevision")
+    proposal = relationship("Proposal")
+    participant: Mapped[Participant | None] = relationship()
+
+    @property
+    def public_text(self) -> str:
+        return self.body_published if self.body_published is not None else self.body
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.receipt_no} {self.status}>"
+
+
+class Vote(db.Model):
+    __tablename__ = "vote"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "proposal_id"),
+        CheckConstraint(f"value IN {VOTE_VALUES}", name="value"),
+        CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
+        Index("ix_vote_proposal_value", "proposal_id", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    value: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at_utc: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Vote p{self.participant_id} on {self.proposal_id}: {self.value}>"
+
+
+class Support(db.Model):
+    """A participant's +1 on a published comment."""
+
+    __tablename__ = "support"
+    __table_args__ = (UniqueConstraint("participant_id", "comment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Support p{self.participant_id} → c{self.comment_id}>"

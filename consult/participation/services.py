@@ -1,0 +1,282 @@
+"""Participation rules, shared by the web forms, the JSON API and (later) the workshop screens.
+
+Functions here take plain values and return models or raise ``InvalidInput``; they never touch
+``request``, ``session`` or ``flash``.
+"""
+
+import secrets
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..consultation.models import Proposal, Section, Topic, Ward
+from ..extensions import db
+from ..i18n import utcnow
+from ..text import has_forbidden_characters, normalise_newlines, visible_length
+from .models import (AGE_BANDS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED, Comment,
+                     Participant, Support, Vote)
+
+BODY_MAX = 2000
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
+
+
+class InvalidInput(Exception):
+    """Field → list of messages (lazy strings, rendered in the request's language)."""
+
+    def __init__(self, errors: dict[str, list]):
+        super().__init__("invalid input")
+        self.errors = errors
+
+    def as_text(self) -> dict[str, list[str]]:
+        return {field: [str(m) for m in messages] for field, messages in self.errors.items()}
+
+
+class NotAccepting(Exception):
+    """The consultation is not open for comments or votes now."""
+
+
+@dataclass
+class CommentDraft:
+    """A comment that passed validation, before it is stored."""
+
+    topic: Topic
+    section: Section | None
+    proposal: Proposal | None
+    ward_code: str
+    relation: str
+    age_band: str | None
+    body: str
+
+
+def ward_choices() -> list[tuple[str, str]]:
+    """(code, label) for every ward, then 市外 and 回答しない."""
+    wards = db.session.scalars(select(Ward).order_by(Ward.position)).all()
+    return [(w.code, w.name) for w in wards] + [(WARD_OUTSIDE, str(_l("熊本市外"))),
+                                                 (WARD_UNDISCLOSED, str(_l("回答しない")))]
+
+
+def relation_labels() -> dict[str, Any]:
+    return {"resident": _l("区内に住んでいる"), "commuter": _l("区内に通勤・通学している"),
+            "business": _l("区内で事業・活動をしている"), "other": _l("その他")}
+
+
+def age_band_labels() -> dict[str, Any]:
+    return {"under20": _l("19歳以下"), "20s": _l("20代"), "30s": _l("30代"), "40s": _l("40代"),
+            "50s": _l("50代"), "60s": _l("60代"), "70plus": _l("70歳以上")}
+
+
+def vote_labels() -> dict[str, Any]:
+    return {"agree": _l("賛成"), "disagree": _l("反対"), "pass": _l("どちらともいえない")}
+
+
+def _text(data: Mapping, name: str) -> str:
+    value = data.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def validate_profile(data: Mapping, errors: dict) -> tuple[str, str, str | None]:
+    """Ward, relation and optional age band; messages go into ``errors``."""
+    ward_code = _text(data, "ward")
+    if not ward_code:
+        errors.setdefault("ward", []).append(_l("お住まいの区などを選んでください（「回答しない」も選べます）。"))
+    elif ward_code not in dict(ward_choices()):
+        errors.setdefault("ward", []).append(_l("区の選択肢にない値です。一覧から選んでください。"))
+    relation = _text(data, "relation")
+    if not relation:
+        errors.setdefault("relation", []).append(_l("区との関わりを選んでください。"))
+    elif relation not in RELATIONS:
+        errors.setdefault("relation", []).append(_l("区との関わりの選択肢にない値です。"))
+    age_band = _text(data, "age_band") or None
+    if age_band is not None and age_band not in AGE_BANDS:
+        errors.setdefault("age_band", []).append(_l("年代の選択肢にない値です。"))
+    return ward_code, relation, age_band
+
+
+def validate_comment(topic: Topic, data: Mapping) -> CommentDraft:
+    """Check a comment as the web form and the API receive it; raise InvalidInput."""
+    errors: dict[str, list] = {}
+
+    section = None
+    anchor = _text(data, "section")
+    if anchor:
+        section = next((s for s in topic.sections if s.anchor == anchor and s.retired_at_utc is None), None)
+        if section is None:
+            errors.setdefault("section", []).append(_l("この論点にない節です。"))
+    proposal = None
+    key = _text(data, "proposal")
+    if key:
+        proposal = next((p for p in topic.proposals if p.key == key and p.withdrawn_at_utc is None), None)
+        if proposal is None:
+            errors.setdefault("proposal", []).append(_l("この論点にない提案です。"))
+
+    ward_code, relation, age_band = validate_profile(data, errors)
+
+    body = normalise_newlines(_text(data, "body"))
+    length = visible_length(body)
+    if length == 0:
+        errors.setdefault("body", []).append(_l("ご意見を入力してください。"))
+    elif length > BODY_MAX:
+        errors.setdefault("body", []).append(
+            _l("ご意見は%(max)d文字以内でお願いします（現在%(count)d文字）。", max=BODY_MAX, count=length))
+    elif has_forbidden_characters(body):
+        errors.setdefault("body", []).append(_l("ご意見に使えない制御文字が含まれています。"))
+
+    consent = data.get("consent")
+    if consent not in (True, "1", "on", "yes", "true"):
+        errors.setdefault("consent", []).append(_l("個人情報の取扱いに同意いただく必要があります。"))
+
+    if errors:
+        raise InvalidInput(errors)
+    return CommentDraft(topic, section, proposal, ward_code, relation, age_band, body.strip())
+
+
+def new_receipt_no() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))  # 60 bits
+    return f"{raw[0:4]}-{raw[4:8]}-{raw[8:12]}"
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def submit_comment(draft: CommentDraft, participant: Participant | None, *, channel: str = "web",
+                   submission_key: str | None = None, is_demo: bool = False) -> tuple[Comment, bool]:
+    """Store a validated comment; return (comment, created).
+
+    With a submission key, re-sending the same confirmed form returns the stored comment
+    instead of making a second one, even when two requests race.
+    """
+    consultation = draft.topic.consultation
+    if consultation.phase != "open":
+        raise NotAccepting()
+    if submission_key:
+        existing = db.session.scalar(select(Comment).where(Comment.submission_key == submission_key))
+        if existing is not None:
+            return existing, False
+    if participant is not None:
+        remember_profile(participant, draft.ward_code, draft.relation, draft.age_band)
+    now = utcnow()
+    published = not consultation.premoderation
+    for _attempt in range(5):
+        comment = Comment(
+            receipt_no=new_receipt_no(), submission_key=submission_key, topic=draft.topic,
+            section=draft.section, section_revision=draft.section.current if draft.section else None,
+            proposal=draft.proposal, participant=participant, ward_code=draft.ward_code,
+            relation=draft.relation, age_band=draft.age_band, channel=channel,
+            status="published" if published else "pending", body=draft.body, is_demo=is_demo,
+            created_at_utc=now, published_at_utc=now if published else None)
+        try:
+            with db.session.begin_nested():
+                db.session.add(comment)
+            db.session.commit()
+            return comment, True
+        except IntegrityError:
+            db.session.rollback()
+            if submission_key:
+                existing = db.session.scalar(select(Comment).where(Comment.submission_key == submission_key))
+                if existing is not None:
+                    return existing, False
+            # else: a receipt number collided (1 in 2^60); draw another
+    raise RuntimeError("could not allocate a receipt number")
+
+
+def remember_profile(participant: Participant, ward_code: str, relation: str, age_band: str | None) -> None:
+    participant.ward_code = ward_code
+    participant.relation = relation
+    if age_band:
+        participant.age_band = age_band
+
+
+def get_participant(public_id: str | None) -> Participant | None:
+    if not public_id:
+        return None
+    return db.session.scalar(select(Participant).where(Participant.public_id == public_id))
+
+
+def create_participant(*, is_demo: bool = False) -> Participant:
+    participant = Participant(public_id=secrets.token_hex(16), is_demo=is_demo)
+    db.session.add(participant)
+    db.session.flush()
+    return participant
+
+
+def cast_vote(participant: Participant, proposal: Proposal, value: str, *, channel: str = "web") -> Vote:
+    """Record or change a participant's vote; one row per participant and proposal, always."""
+    if value not in VOTE_VALUES:
+        raise InvalidInput({"value": [_l("賛成・反対・どちらともいえない のいずれかを選んでください。")]})
+    if proposal.withdrawn_at_utc is not None:
+        raise InvalidInput({"proposal": [_l("この提案は取り下げられました。")]})
+    if proposal.topic.consultation.phase != "open":
+        raise NotAccepting()
+    stmt = select(Vote).where(Vote.participant_id == participant.id, Vote.proposal_id == proposal.id)
+    vote = db.session.scalar(stmt)
+    if vote is None:
+        try:
+            with db.session.begin_nested():
+                vote = Vote(participant_id=participant.id, proposal_id=proposal.id, value=value, channel=channel)
+                db.session.add(vote)
+        except IntegrityError:  # the same participant voted in a parallel request
+            vote = db.session.scalar(stmt)
+    vote.value = value
+    db.session.commit()
+    return vote
+
+
+def support_comment(participant: Participant, comment: Comment) -> bool:
+    """Add a +1; returns False when this participant had already supported the comment."""
+    if comment.status != "published":
+        raise InvalidInput({"comment": [_l("公開されているご意見にだけ賛同できます。")]})
+    if comment.topic.consultation.phase != "open":
+        raise NotAccepting()
+    try:
+        with db.session.begin_nested():
+            db.session.add(Support(participant_id=participant.id, comment_id=comment.id))
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.commit()
+        return False
+
+
+def vote_counts(topic: Topic) -> dict[int, dict[str, int]]:
+    """proposal id → {agree, disagree, pass} in one GROUP BY."""
+    rows = db.session.execute(
+        select(Vote.proposal_id, Vote.value, func.count())
+        .join(Proposal, Proposal.id == Vote.proposal_id)
+        .where(Proposal.topic_id == topic.id)
+        .group_by(Vote.proposal_id, Vote.value))
+    counts = {p.id: dict.fromkeys(VOTE_VALUES, 0) for p in topic.proposals}
+    for proposal_id, value, n in rows:
+        counts[proposal_id][value] = n
+    return counts
+
+
+def participant_votes(participant: Participant | None, topic: Topic) -> dict[int, str]:
+    if participant is None:
+        return {}
+    rows = db.session.execute(
+        select(Vote.proposal_id, Vote.value).join(Proposal, Proposal.id == Vote.proposal_id)
+        .where(Vote.participant_id == participant.id, Proposal.topic_id == topic.id))
+    return dict(rows.tuples().all())
+
+
+def published_comments(*, topic: Topic | None = None, ward_code: str | None = None,
+                       page: int = 1, per_page: int = 20) -> tuple[list[tuple[Comment, int]], int]:
+    """Published comments, newest first, with their support counts; and the total."""
+    support_count = (select(func.count(Support.id)).where(Support.comment_id == Comment.id)
+                     .correlate(Comment).scalar_subquery())
+    query = select(Comment, support_count).where(Comment.status == "published")
+    count_query = select(func.count(Comment.id)).where(Comment.status == "published")
+    if topic is not None:
+        query = query.where(Comment.topic_id == topic.id)
+        count_query = count_query.where(Comment.topic_id == topic.id)
+    if ward_code:
+        query = query.where(Comment.ward_code == ward_code)
+        count_query = count_query.where(Comment.ward_code == ward_code)
+    total = db.session.scalar(count_query)
+    rows = db.session.execute(query.order_by(Comment.created_at_utc.desc(), Comment.id.desc())
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return [(c, n) for c, n in rows], total

@@ -1,0 +1,131 @@
+"""The citizen's comment flow, votes and supports. Every form works without JavaScript."""
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from ..consultation.services import get_topic_or_404, live_proposals, live_sections
+from ..extensions import db
+from ..participation.models import Comment
+from . import bp
+from .identity import current_participant, ensure_participant
+from .models import Participant
+from .services import (InvalidInput, NotAccepting, age_band_labels, cast_vote, new_submission_key,
+                       relation_labels, remember_profile, submit_comment, support_comment,
+                       validate_comment, validate_profile, vote_labels, ward_choices)
+
+FORM_FIELDS = ("section", "proposal", "ward", "relation", "age_band", "body", "consent")
+
+
+def _form_values(topic, source) -> dict:
+    """What the form shows: what was typed, else the participant's remembered profile."""
+    values = {name: source.get(name, "") for name in FORM_FIELDS}
+    participant = current_participant()
+    if participant is not None and not any(source.get(n) for n in ("ward", "relation", "age_band")):
+        values.update(ward=participant.ward_code or "", relation=participant.relation or "",
+                      age_band=participant.age_band or "")
+    return values
+
+
+def _render_form(topic, values, errors=None, status=200):
+    return render_template(
+        "participation/comment_form.html", topic=topic, consultation=topic.consultation,
+        sections=live_sections(topic), proposals=live_proposals(topic), values=values,
+        errors=errors or {}, ward_choices=ward_choices(), relation_labels=relation_labels(),
+        age_band_labels=age_band_labels()), status
+
+
+def _not_accepting(topic):
+    return render_template("participation/not_accepting.html", topic=topic,
+                           consultation=topic.consultation), 403
+
+
+@bp.route("/topics/<slug>/comment", methods=["GET", "POST"])
+def comment_form(slug: str):
+    """入力 (GET, or POST action=edit from 確認) and the step to 確認 (POST action=confirm)."""
+    topic = get_topic_or_404(slug)
+    if topic.consultation.phase != "open":
+        return _not_accepting(topic)
+    if request.method == "GET" or request.form.get("action") == "edit":
+        return _render_form(topic, _form_values(topic, request.values))
+    try:
+        draft = validate_comment(topic, request.form)
+    except InvalidInput as exc:
+        return _render_form(topic, _form_values(topic, request.form), exc.errors, 422)
+    return render_template(
+        "participation/comment_confirm.html", topic=topic, consultation=topic.consultation,
+        draft=draft, values=_form_values(topic, request.form), submission_key=new_submission_key(),
+        ward_labels=dict(ward_choices()), relation_labels=relation_labels(),
+        age_band_labels=age_band_labels())
+
+
+@bp.route("/topics/<slug>/comment/submit", methods=["POST"])
+def comment_submit(slug: str):
+    """完了: store once (the submission key makes a re-sent form harmless), then redirect."""
+    topic = get_topic_or_404(slug)
+    try:
+        draft = validate_comment(topic, request.form)
+    except InvalidInput as exc:
+        return _render_form(topic, _form_values(topic, request.form), exc.errors, 422)
+    key = request.form.get("submission_key", "")
+    if not (16 <= len(key) <= 64):
+        key = None
+    try:
+        comment, _created = submit_comment(draft, ensure_participant(), submission_key=key)
+    except NotAccepting:
+        return _not_accepting(topic)
+    session["last_receipt"] = comment.receipt_no
+    return redirect(url_for(".comment_done", slug=topic.slug), code=303)
+
+
+@bp.route("/topics/<slug>/comment/done")
+def comment_done(slug: str):
+    topic = get_topic_or_404(slug)
+    receipt_no = session.get("last_receipt")
+    comment = db.session.query(Comment).filter_by(receipt_no=receipt_no).one_or_none() if receipt_no else None
+    if comment is None or comment.topic_id != topic.id:
+        return redirect(url_for("consultation.topic", slug=topic.slug))
+    return render_template("participation/comment_done.html", topic=topic, consultation=topic.consultation,
+                           comment=comment)
+
+
+@bp.route("/topics/<slug>/proposals/<key>/vote", methods=["POST"])
+def vote(slug: str, key: str):
+    from ..consultation.views import render_topic  # here, to keep the two areas' imports acyclic
+
+    topic = get_topic_or_404(slug)
+    proposal = next((p for p in topic.proposals if p.key == key), None)
+    if proposal is None:
+        abort(404)
+    participant = current_participant()
+    errors: dict = {}
+    if participant is None or not participant.has_profile:
+        ward, relation, age_band = validate_profile(request.form, errors)
+    try:
+        if errors:
+            raise InvalidInput(errors)
+        participant = participant or ensure_participant()
+        if not participant.has_profile:
+            remember_profile(participant, ward, relation, age_band)
+        cast_vote(participant, proposal, request.form.get("value", ""))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return render_topic(topic, 422, vote_errors={proposal.id: exc.errors}, vote_form=request.form)
+    except NotAccepting:
+        return _not_accepting(topic)
+    flash(_("「%(choice)s」で受け付けました。いつでも変更できます。",
+            choice=vote_labels()[request.form["value"]]), "success")
+    return redirect(url_for("consultation.topic", slug=topic.slug, _anchor=f"proposal-{proposal.key}"), code=303)
+
+
+@bp.route("/comments/<int:comment_id>/support", methods=["POST"])
+def support(comment_id: int):
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.status != "published":
+        abort(404)
+    try:
+        added = support_comment(ensure_participant(), comment)
+    except NotAccepting:
+        return _not_accepting(comment.topic)
+    flash(_("賛同しました。") if added else _("このご意見にはすでに賛同しています。"), "success")
+    return redirect(url_for("consultation.topic", slug=comment.topic.slug, _anchor=f"comment-{comment.id}"),
+                    code=303)

@@ -1,0 +1,42 @@
+from flask import abort, render_template
+
+from ..consultation.services import current_consultation
+from . import bp, services
+from .charts import budget_bars, kind_shares
+
+
+@bp.route("/")
+def index():
+    return render_template("reference/index.html", consultation=current_consultation())
+
+
+@bp.route("/budgets")
+def budgets():
+    budgets = services.ward_budgets()
+    charts = {
+        b.id: (budget_bars(b.items, title=f"{b.ward.name} 事業別予算額", unit="千円", chart_id=f"bars-{b.ward.code}"),
+               kind_shares(services.totals_by_kind(b), title=f"{b.ward.name} 種別ごとの予算額",
+                           unit="千円", chart_id=f"kinds-{b.ward.code}"))
+        for b in budgets}
+    return render_template("reference/budgets.html", consultation=current_consultation(), budgets=budgets,
+                           charts=charts, kind_labels=services.KIND_LABELS)
+
+
+@bp.route("/staff-opinions")
+def staff_opinions():
+    return render_template("reference/staff_opinions.html", consultation=current_consultation(),
+                           groups=services.staff_opinions())
+
+
+@bp.route("/other-cities")
+def other_cities():
+    return render_template("reference/other_cities.html", consultation=current_consultation(),
+                           cities=services.other_cities(), projects=services.other_city_projects())
+
+
+@bp.route("/<any(organisation, ordinance):slug>")
+def document(slug: str):
+    doc = services.document(slug)
+    if doc is None:
+        abort(404)
+    return render_template(f"reference/{slug}.html", consultation=current_consultation(), doc=doc)

@@ -1,0 +1,131 @@
+"""`flask demo-data`: clearly labelled synthetic participation for demos and benchmarks.
+
+Every row it makes carries ``is_demo = True`` and shows a デモ badge. It refuses to run on a
+database that already holds real participation, so a real deployment never gets it by accident.
+"""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, insert, select
+
+from ..consultation.models import Consultation, Proposal, Topic, Ward
+from ..extensions import db
+from ..i18n import utcnow
+from ..participation.models import AGE_BANDS, RELATIONS, Comment, Participant, Support, Vote
+from ..participation.services import new_receipt_no
+
+# Synthetic opinions, written for the demo; one topic's list is drawn from at random.
+OPINIONS = {
+    "roles": [
+        "区役所で手続きも相談も完結できるようにしてほしいです。",
+        "本庁と区役所のどちらに聞けばよいのか分からないことがよくあります。",
+        "区長にもっと裁量があれば、地域の事情に合った対応が早くなると思います。",
+        "職員を増やすより、まず仕事の分担を整理するのが先ではないでしょうか。",
+        "区役所ができて便利になった実感はあります。この方向で続けてください。",
+    ],
+    "cooperation": [
+        "窓口で本庁に確認しますと言われて待たされることが多いです。",
+        "どの区でも同じ説明を受けられるよう、案内の内容をそろえてほしいです。",
+        "本庁の担当者が区役所の現場をもっと見に来るべきだと思います。",
+        "区と本庁の情報共有が進めば、たらい回しが減ると期待しています。",
+    ],
+    "community": [
+        "まちづくりの予算は人口だけでなく面積や地域の事情も考えて配分してほしい。",
+        "校区の行事に区役所の職員が顔を出してくれると相談しやすくなります。",
+        "区のイベントは毎年同じ内容なので、若い世代の意見も取り入れてほしい。",
+        "地域で活動している団体どうしをつなぐ役割を区役所に期待します。",
+        "まちづくり交流室と公民館の違いがよく分かりません。",
+    ],
+    "counters": [
+        "住民票や証明書はコンビニで取れるようにしてほしいです。",
+        "出張所でできる手続きが場所によって違うのは分かりにくいです。",
+        "平日に休めないので、土日にも窓口を開けてほしい。",
+        "高齢の親は車がないので、近くの出張所は残してほしいです。",
+        "一つの窓口で関係する手続きがまとめて済むと助かります。",
+    ],
+}
+
+# Uneven on purpose, so that over- and under-represented wards show in the review.
+WARD_WEIGHTS = {"chuo": 30, "higashi": 22, "nishi": 8, "minami": 12, "kita": 18, "outside": 4, "undisclosed": 6}
+
+
+class RealDataPresent(Exception):
+    pass
+
+
+def make_demo_data(*, participants: int = 120, comments: int = 240, votes: int = 600, seed: int = 2014,
+                   chunk: int = 5000, progress=None) -> dict[str, int]:
+    """Insert synthetic participants, comments, votes and supports in bulk; return the counts."""
+    real = db.session.scalar(select(func.count(Comment.id)).where(Comment.is_demo.is_(False)))
+    if real:
+        raise RealDataPresent(real)
+    rng = random.Random(seed)
+    consultation = db.session.scalar(select(Consultation).order_by(Consultation.id.desc()).limit(1))
+    topics = db.session.scalars(select(Topic).where(Topic.consultation_id == consultation.id)).all()
+    proposals = db.session.scalars(select(Proposal).where(Proposal.topic_id.in_([t.id for t in topics]))).all()
+    wards = [w.code for w in db.session.scalars(select(Ward))] + ["outside", "undisclosed"]
+    weights = [WARD_WEIGHTS.get(code, 10) for code in wards]
+    now = utcnow()
+
+    people = []
+    for _ in range(participants):
+        people.append(dict(public_id="demo" + "%028x" % rng.getrandbits(112), is_demo=True,
+                           ward_code=rng.choices(wards, weights)[0], relation=rng.choice(RELATIONS),
+                           age_band=rng.choice((None,) + AGE_BANDS), created_at_utc=now - timedelta(days=30)))
+    db.session.execute(insert(Participant), people)
+    person_rows = db.session.execute(
+        select(Participant.id, Participant.ward_code, Participant.relation, Participant.age_band)
+        .where(Participant.is_demo.is_(True))).all()
+
+    made = 0
+    receipts: set[str] = set()
+    while made < comments:
+        batch = []
+        for _ in range(min(chunk, comments - made)):
+            pid, ward, relation, age = rng.choice(person_rows)
+            topic = rng.choice(topics)
+            receipt = new_receipt_no()
+            while receipt in receipts:
+                receipt = new_receipt_no()
+            receipts.add(receipt)
+            created = now - timedelta(minutes=rng.randint(0, 30 * 24 * 60))
+            status = rng.choices(("published", "pending", "hidden"), (70, 25, 5))[0]
+            batch.append(dict(
+                receipt_no=receipt, topic_id=topic.id, participant_id=pid, ward_code=ward, relation=relation,
+                age_band=age, channel=rng.choices(("web", "workshop", "paper"), (60, 30, 10))[0], status=status,
+                body=rng.choice(OPINIONS.get(topic.slug, OPINIONS["roles"])), is_demo=True,
+                created_at_utc=created, published_at_utc=created if status == "published" else None))
+        db.session.execute(insert(Comment), batch)
+        made += len(batch)
+        if progress:
+            progress("comments", made, comments)
+
+    pairs: set[tuple[int, int]] = set()
+    limit = min(votes, len(person_rows) * len(proposals))
+    vote_rows = []
+    while len(pairs) < limit:
+        pid = rng.choice(person_rows)[0]
+        proposal = rng.choice(proposals)
+        if (pid, proposal.id) in pairs:
+            continue
+        pairs.add((pid, proposal.id))
+        vote_rows.append(dict(participant_id=pid, proposal_id=proposal.id,
+                              value=rng.choices(("agree", "disagree", "pass"), (55, 25, 20))[0],
+                              created_at_utc=now, updated_at_utc=now))
+        if len(vote_rows) >= chunk:
+            db.session.execute(insert(Vote), vote_rows)
+            vote_rows = []
+            if progress:
+                progress("votes", len(pairs), limit)
+    if vote_rows:
+        db.session.execute(insert(Vote), vote_rows)
+
+    published = db.session.scalars(select(Comment.id).where(Comment.is_demo.is_(True),
+                                                            Comment.status == "published").limit(200)).all()
+    supports = {(rng.choice(person_rows)[0], rng.choice(published)) for _ in range(len(published) * 2)} if published else set()
+    if supports:
+        db.session.execute(insert(Support), [dict(participant_id=p, comment_id=c, created_at_utc=now)
+                                             for p, c in supports])
+    db.session.commit()
+    return {"participants": participants, "comments": comments, "votes": len(pairs), "supports": len(supports)}

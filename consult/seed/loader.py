@@ -1,0 +1,126 @@
+"""`flask seed`: the Kumamoto consultation and the first meeting's reference data."""
+
+import tomllib
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from ..consultation.models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
+from ..extensions import db
+from ..reference.models import (BudgetItem, OtherCity, OtherCityProject, ReferenceDocument, StaffOpinion,
+                                WardBudget)
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def read(name: str) -> dict[str, Any]:
+    with open(DATA_DIR / f"{name}.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+class Loader:
+    """Counts what it adds per table, for the command's report."""
+
+    def __init__(self) -> None:
+        self.added: Counter[str] = Counter()
+
+    def get_or_add(self, model, lookup: dict, **values):
+        obj = db.session.scalar(select(model).filter_by(**lookup))
+        if obj is None:
+            obj = model(**lookup, **values)
+            db.session.add(obj)
+            db.session.flush()
+            self.added[model.__tablename__] += 1
+        return obj
+
+    def run(self) -> Counter[str]:
+        consultation = self.consultation()
+        self.topics(consultation)
+        self.budgets()
+        self.staff_opinions()
+        self.other_cities()
+        self.documents()
+        db.session.commit()
+        return self.added
+
+    def consultation(self) -> Consultation:
+        data = read("consultation")
+        c = data["consultation"]
+        consultation = self.get_or_add(Consultation, {"slug": c["slug"]}, title=c["title"], body=c["body"].strip(),
+                                       phase=c["phase"], premoderation=c["premoderation"])
+        for m in data["meetings"]:
+            self.get_or_add(Meeting, {"consultation_id": consultation.id, "key": m["key"]},
+                            kind=m.get("kind", "meeting"), number=m.get("number"), title=m["title"],
+                            agenda=m.get("agenda", ""), starts_on=m["starts_on"], month_part=m.get("month_part"))
+        pop = data["population"]
+        for position, w in enumerate(data["wards"], start=1):
+            self.get_or_add(Ward, {"code": w["code"]}, name=w["name"], name_en=w["name_en"], position=position,
+                            population=w["population"], population_source=pop["source"],
+                            population_as_of=pop["as_of"])
+        return consultation
+
+    def topics(self, consultation: Consultation) -> None:
+        data = read("topics")
+        for t in data["topics"]:
+            topic = self.get_or_add(Topic, {"consultation_id": consultation.id, "slug": t["slug"]},
+                                    number=t["number"], title=t["title"], title_en=t.get("title_en", ""),
+                                    lead=t.get("lead", ""), summary_notice=data.get("sample_notice", ""))
+            for position, s in enumerate(t["sections"], start=1):
+                section = self.get_or_add(Section, {"topic_id": topic.id, "anchor": s["anchor"]}, position=position)
+                self.get_or_add(SectionRevision, {"section_id": section.id, "number": 1},
+                                heading=s["heading"], body=s["body"].strip())
+            for position, p in enumerate(t["proposals"], start=1):
+                self.get_or_add(Proposal, {"topic_id": topic.id, "key": p["key"]}, position=position, text=p["text"])
+
+    def budgets(self) -> None:
+        data = read("ward_budgets")
+        for w in data["wards"]:
+            ward = db.session.scalar(select(Ward).filter_by(code=w["ward"]))
+            budget = self.get_or_add(WardBudget, {"ward_id": ward.id, "fiscal_year": data["fiscal_year"]},
+                                     vision=w.get("vision", ""), stated_total=w["stated_total"],
+                                     source=data.get("source", ""))
+            for item in w["items"]:
+                self.get_or_add(BudgetItem, {"budget_id": budget.id, "no": item["no"]},
+                                kinds=",".join(item["kinds"]), name=item["name"],
+                                group_label=item.get("group", ""), description=item.get("description", ""),
+                                amount=item["amount"])
+
+    def staff_opinions(self) -> None:
+        data = read("staff_opinions")
+        for h_pos, heading in enumerate(data["headings"], start=1):
+            for pos, text in enumerate(heading["opinions"], start=1):
+                self.get_or_add(StaffOpinion, {"heading_position": h_pos, "position": pos},
+                                heading=heading["title"], text=text)
+
+    def other_cities(self) -> None:
+        data = read("other_cities")
+        for pos, city in enumerate(data["cities"], start=1):
+            self.get_or_add(OtherCity, {"name": city["name"]}, position=pos, request_to=city.get("request_to", ""),
+                            programs=city.get("programs", []), budget_fy2012=city.get("budget_fy2012", ""),
+                            allocation=city.get("allocation", ""), note=city.get("note", ""))
+        for pos, project in enumerate(data["own_projects"], start=1):
+            self.get_or_add(OtherCityProject, {"position": pos}, city=project["city"], program=project["program"],
+                            summary=project.get("summary", ""), examples=project.get("examples", []))
+
+    def documents(self) -> None:
+        titles = {"organisation": "本庁・区役所・出張所等の現状", "ordinance": "熊本市自治基本条例の見直し"}
+        for slug, title in titles.items():
+            data = _jsonable(read(slug))
+            self.get_or_add(ReferenceDocument, {"slug": slug}, title=title, source=data.pop("source", ""), data=data)
+
+
+def _jsonable(value):
+    """TOML dates → ISO strings, so a document fits a JSON column."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def load_seed() -> Counter[str]:
+    return Loader().run()

@@ -1,0 +1,179 @@
+"""Fixtures: every test gets its own database, migrated and seeded, on SQLite or PostgreSQL.
+
+The schema is built once per run by the real migrations and the real `seed`, into a template;
+each test then gets a copy (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL),
+so tests never share state. Set TEST_DATABASE_URL=postgresql://user:pw@host/db to use
+PostgreSQL (the role needs CREATEDB); otherwise SQLite files in a temporary folder are used.
+"""
+
+import contextvars
+import itertools
+import os
+import re
+import shutil
+import sqlite3
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from consult import create_app
+from consult.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+_counter = itertools.count()
+
+
+def _config(url: str) -> dict:
+    return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False}
+
+
+def _build_template(url: str) -> None:
+    app = create_app(_config(url))
+    with app.app_context():
+        upgrade(directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+        from consult.seed.loader import load_seed
+
+        load_seed()
+        if url.startswith("sqlite"):
+            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.remove()
+        db.engine.dispose()
+
+
+class SqliteDatabases:
+    def __init__(self, folder):
+        self.folder = folder
+        self.template = folder / "template.sqlite"
+        _build_template(f"sqlite:///{self.template}")
+        with sqlite3.connect(self.template) as conn:  # a plain file, no WAL side files to copy
+            conn.execute("PRAGMA journal_mode=DELETE")
+
+    def new(self) -> str:
+        path = self.folder / f"test-{next(_counter)}.sqlite"
+        shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        pass  # the temporary folder goes away with the run
+
+    def close(self) -> None:
+        pass
+
+
+class PostgresDatabases:
+    def __init__(self, base_url: str):
+        self.base = make_url(base_url).set(drivername="postgresql+psycopg")
+        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
+        self.prefix = f"consult_t{uuid.uuid4().hex[:8]}"
+        self.template = f"{self.prefix}_tpl"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.template}"'))
+        _build_template(self._url(self.template))
+
+    def _url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def new(self) -> str:
+        name = f"{self.prefix}_{next(_counter)}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        name = make_url(url).database
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        self.drop(self._url(self.template))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    dbs = PostgresDatabases(PG_URL) if PG_URL else SqliteDatabases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture
+def database_url(databases):
+    url = databases.new()
+    yield url
+    databases.drop(url)
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request outside the test's app context, as a server would: its own `g`,
+    its own database session, committed or rolled back by the request itself."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(_config(database_url))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- one-line factories -------------------------------------------------------------------
+
+@pytest.fixture
+def topic(app):
+    """topic("counters") → the seeded Topic."""
+    from consult.consultation.models import Topic
+
+    def get(slug: str = "roles") -> Topic:
+        return db.session.scalar(select(Topic).where(Topic.slug == slug))
+
+    return get
+
+
+@pytest.fixture
+def participant(app):
+    """participant(ward="chuo") → a stored Participant with a profile."""
+    from consult.participation.services import create_participant
+
+    def make(ward: str = "chuo", relation: str = "resident", age_band: str | None = None):
+        p = create_participant()
+        p.ward_code, p.relation, p.age_band = ward, relation, age_band
+        db.session.commit()
+        return p
+
+    return make
+
+
+def valid_comment(**overrides) -> dict:
+    """The form fields of a comment that passes validation."""
+    data = {"ward": "higashi", "relation": "resident", "age_band": "40s",
+            "body": "出張所で取り扱う手続きを統一してほしいです。", "consent": "1"}
+    data.update(overrides)
+    return data
+
+
+def confirm_and_submit(client, slug: str = "counters", **fields):
+    """Walk 入力 → 確認 → 完了 like a browser; return (confirm response, submit response)."""
+    confirm = client.post(f"/topics/{slug}/comment", data={"action": "confirm", **valid_comment(**fields)})
+    key = re.search(r'name="submission_key" value="([^"]+)"', confirm.get_data(as_text=True))
+    data = {**valid_comment(**fields), "submission_key": key.group(1) if key else ""}
+    return confirm, client.post(f"/topics/{slug}/comment/submit", data=data)
