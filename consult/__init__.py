@@ -34,13 +34,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, i18n
+    from . import cli, errors, i18n, security
 
     i18n.init_app(app)
     from .markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
     errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     return app
 

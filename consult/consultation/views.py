@@ -18,7 +18,7 @@ def home():
     # One GROUP BY for the per-topic figures on the cards.
     comment_counts = dict(db.session.execute(
         select(Comment.topic_id, func.count()).where(Comment.status == "published")
-        .group_by(Comment.topic_id)).tuples().all())
+        .group_by(Comment.topic_id)).all())
     participants = db.session.scalar(select(func.count(Participant.id)))
     votes = db.session.scalar(select(func.count(Vote.id)))
     return render_template("consultation/home.html", consultation=consultation,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..consultation.models import Proposal, Section, Topic, Ward
 from ..extensions import db
-from ..i18n import utcnow
+from ..i18n import is_english, utcnow
 from ..text import has_forbidden_characters, normalise_newlines, visible_length
 from .models import (AGE_BANDS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED, Comment,
                      Participant, Support, Vote)
@@ -54,7 +54,7 @@ class CommentDraft:
 def ward_choices() -> list[tuple[str, str]]:
     """(code, label) for every ward, then 市外 and 回答しない."""
     wards = db.session.scalars(select(Ward).order_by(Ward.position)).all()
-    return [(w.code, w.name) for w in wards] + [(WARD_OUTSIDE, str(_l("熊本市外"))),
+    return [(w.code, w.name_en if is_english() else w.name) for w in wards] + [(WARD_OUTSIDE, str(_l("熊本市外"))),
                                                  (WARD_UNDISCLOSED, str(_l("回答しない")))]
 
 
@@ -72,24 +72,30 @@ def vote_labels() -> dict[str, Any]:
     return {"agree": _l("賛成"), "disagree": _l("反対"), "pass": _l("どちらともいえない")}
 
 
-def _text(data: Mapping, name: str) -> str:
+def _text(data: Mapping, name: str, errors: dict) -> str:
+    """A text field's value; absent is "", a number or list (JSON) is an error of its own."""
     value = data.get(name)
-    return value if isinstance(value, str) else ""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors.setdefault(name, []).append(_l("文字列で指定してください。"))
+        return ""
+    return value
 
 
 def validate_profile(data: Mapping, errors: dict) -> tuple[str, str, str | None]:
     """Ward, relation and optional age band; messages go into ``errors``."""
-    ward_code = _text(data, "ward")
-    if not ward_code:
+    ward_code = _text(data, "ward", errors)
+    if not ward_code and "ward" not in errors:
         errors.setdefault("ward", []).append(_l("お住まいの区などを選んでください（「回答しない」も選べます）。"))
     elif ward_code not in dict(ward_choices()):
         errors.setdefault("ward", []).append(_l("区の選択肢にない値です。一覧から選んでください。"))
-    relation = _text(data, "relation")
-    if not relation:
+    relation = _text(data, "relation", errors)
+    if not relation and "relation" not in errors:
         errors.setdefault("relation", []).append(_l("区との関わりを選んでください。"))
     elif relation not in RELATIONS:
         errors.setdefault("relation", []).append(_l("区との関わりの選択肢にない値です。"))
-    age_band = _text(data, "age_band") or None
+    age_band = _text(data, "age_band", errors) or None
     if age_band is not None and age_band not in AGE_BANDS:
         errors.setdefault("age_band", []).append(_l("年代の選択肢にない値です。"))
     return ward_code, relation, age_band
@@ -100,13 +106,13 @@ def validate_comment(topic: Topic, data: Mapping) -> CommentDraft:
     errors: dict[str, list] = {}
 
     section = None
-    anchor = _text(data, "section")
+    anchor = _text(data, "section", errors)
     if anchor:
         section = next((s for s in topic.sections if s.anchor == anchor and s.retired_at_utc is None), None)
         if section is None:
             errors.setdefault("section", []).append(_l("この論点にない節です。"))
     proposal = None
-    key = _text(data, "proposal")
+    key = _text(data, "proposal", errors)
     if key:
         proposal = next((p for p in topic.proposals if p.key == key and p.withdrawn_at_utc is None), None)
         if proposal is None:
@@ -114,9 +120,11 @@ def validate_comment(topic: Topic, data: Mapping) -> CommentDraft:
 
     ward_code, relation, age_band = validate_profile(data, errors)
 
-    body = normalise_newlines(_text(data, "body"))
+    body = normalise_newlines(_text(data, "body", errors))
     length = visible_length(body)
-    if length == 0:
+    if "body" in errors:
+        pass
+    elif length == 0:
         errors.setdefault("body", []).append(_l("ご意見を入力してください。"))
     elif length > BODY_MAX:
         errors.setdefault("body", []).append(
@@ -260,7 +268,7 @@ def participant_votes(participant: Participant | None, topic: Topic) -> dict[int
     rows = db.session.execute(
         select(Vote.proposal_id, Vote.value).join(Proposal, Proposal.id == Vote.proposal_id)
         .where(Vote.participant_id == participant.id, Proposal.topic_id == topic.id))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def published_comments(*, topic: Topic | None = None, ward_code: str | None = None,

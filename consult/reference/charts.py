@@ -6,12 +6,14 @@ Every bar carries its label and value as text; kinds are told by a letter as wel
 from markupsafe import Markup, escape
 
 # Colours with at least 4.5:1 contrast against white, so the white value text on them is legible too.
-KIND_COLOURS = {"A": "#1d4f91", "B": "#a04500", "C": "#2b6a2f", "D": "#6a3d9a"}
+# Combinations (A・C, B・C …) get their own colour; the letters are always printed beside it.
+KIND_COLOURS = {"A": "#1d4f91", "B": "#a04500", "C": "#2b6a2f", "D": "#6a3d9a",
+                "A・C": "#00646b", "B・C": "#7c3a5e", "B・D": "#5c4f00", "C・D": "#3f4d63"}
 _FONT = "font-family=\"'Noto Sans JP','Hiragino Sans','Yu Gothic',sans-serif\""
 
 
 def _kind_colour(kinds: list[str]) -> str:
-    return KIND_COLOURS.get(kinds[0], "#444444")
+    return KIND_COLOURS.get("・".join(kinds)) or KIND_COLOURS.get(kinds[0], "#444444")
 
 
 def budget_bars(items, *, title: str, unit: str, chart_id: str) -> Markup:

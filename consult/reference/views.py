@@ -1,8 +1,14 @@
 from flask import abort, render_template
+from flask_babel import gettext as _
 
 from ..consultation.services import current_consultation
+from ..i18n import is_english
 from . import bp, services
 from .charts import budget_bars, kind_shares
+
+
+def _ward_name(ward):
+    return ward.name_en if is_english() else ward.name
 
 
 @bp.route("/")
@@ -14,9 +20,10 @@ def index():
 def budgets():
     budgets = services.ward_budgets()
     charts = {
-        b.id: (budget_bars(b.items, title=f"{b.ward.name} 事業別予算額", unit="千円", chart_id=f"bars-{b.ward.code}"),
-               kind_shares(services.totals_by_kind(b), title=f"{b.ward.name} 種別ごとの予算額",
-                           unit="千円", chart_id=f"kinds-{b.ward.code}"))
+        b.id: (budget_bars(b.items, title=_("%(ward)sの事業別予算額", ward=_ward_name(b.ward)), unit=_("千円"),
+                           chart_id=f"bars-{b.ward.code}"),
+               kind_shares(services.totals_by_kind(b), title=_("%(ward)sの種別ごとの予算額", ward=_ward_name(b.ward)),
+                           unit=_("千円"), chart_id=f"kinds-{b.ward.code}"))
         for b in budgets}
     return render_template("reference/budgets.html", consultation=current_consultation(), budgets=budgets,
                            charts=charts, kind_labels=services.KIND_LABELS)

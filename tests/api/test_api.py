@@ -1,0 +1,172 @@
+"""/api/v1 against its own OpenAPI document, with the same rules as the web forms."""
+
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_spec
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from sqlalchemy import func, select
+
+from consult.extensions import db
+from consult.participation.models import Comment, Vote
+from tests.conftest import valid_comment
+
+
+@pytest.fixture
+def spec(client):
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def conforms(spec, name, instance):
+    """Validate a response body against components/schemas/<name> of the served document."""
+    registry = Registry().with_resource("urn:consult", Resource.from_contents(spec, DRAFT202012))
+    schema = {"$ref": f"urn:consult#/components/schemas/{name}"}
+    errors = list(Draft202012Validator(schema, registry=registry).iter_errors(instance))
+    assert not errors, [e.message for e in errors]
+
+
+def response_schema(spec, path, method, status):
+    ref = spec["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]["$ref"]
+    return ref.rsplit("/", 1)[-1]
+
+
+def test_the_document_is_valid_openapi(spec):
+    validate_spec(spec)
+    assert spec["openapi"].startswith("3.1")
+
+
+@pytest.mark.parametrize("path, doc_path", [
+    ("/api/v1/topics", "/topics"),
+    ("/api/v1/topics/roles", "/topics/{slug}"),
+    ("/api/v1/reference/ward-budgets", "/reference/ward-budgets"),
+    ("/api/v1/reference/staff-opinions", "/reference/staff-opinions"),
+    ("/api/v1/reference/other-cities", "/reference/other-cities"),
+    ("/api/v1/comments", "/comments"),
+])
+def test_every_get_matches_its_schema(client, spec, path, doc_path):
+    response = client.get(path)
+    assert response.status_code == 200
+    conforms(spec, response_schema(spec, doc_path, "get", 200), response.get_json())
+
+
+def test_budgets_in_the_api_add_up(client):
+    wards = client.get("/api/v1/reference/ward-budgets").get_json()["wards"]
+    assert [w["ward"] for w in wards] == ["chuo", "higashi", "nishi", "minami", "kita"]
+    assert all(w["items_total"] == w["stated_total"] == 20000 for w in wards)
+
+
+def _post_comment(client, headers=None, **fields):
+    body = {**valid_comment(**fields), "topic": fields.get("topic", "counters"), "consent": True}
+    return client.post("/api/v1/comments", json=body, headers=headers or {})
+
+
+def test_post_comment_returns_a_receipt(client, spec):
+    response = _post_comment(client, body="APIからの意見です。")
+    assert response.status_code == 201
+    conforms(spec, "Receipt", response.get_json())
+    comment = db.session.scalar(select(Comment))
+    assert comment.receipt_no == response.get_json()["receipt_no"]
+    assert comment.body == "APIからの意見です。" and comment.status == "pending"
+
+
+def test_idempotency_key_stores_once(client, spec):
+    headers = {"Idempotency-Key": "same-key-0123456789"}
+    first = _post_comment(client, headers)
+    second = _post_comment(client, headers)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.get_json()["receipt_no"] == second.get_json()["receipt_no"]
+    assert db.session.scalar(select(func.count(Comment.id))) == 1
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"body": ""}, "body"),
+    ({"body": "あ" * 2001}, "body"),
+    ({"ward": "osaka"}, "ward"),
+    ({"relation": None}, "relation"),
+    ({"age_band": 40}, "age_band"),
+    ({"topic": "nope"}, "topic"),
+    ({"consent": False}, "consent"),
+    ({"section": "missing"}, "section"),
+])
+def test_post_comment_field_errors(client, spec, fields, field):
+    body = {**valid_comment(), "topic": "counters", "consent": True, **fields}
+    response = client.post("/api/v1/comments", json=body)
+    assert response.status_code == 422
+    conforms(spec, "Invalid", response.get_json())
+    assert field in response.get_json()["errors"]
+    assert db.session.scalar(select(func.count(Comment.id))) == 0
+
+
+def test_post_comment_wrong_shapes(client):
+    assert client.post("/api/v1/comments", data=valid_comment()).status_code == 415
+    malformed = client.post("/api/v1/comments", data="{not json", content_type="application/json")
+    assert malformed.status_code == 422
+    assert client.post("/api/v1/comments", json=["a", "list"]).status_code == 422
+    assert db.session.scalar(select(func.count(Comment.id))) == 0
+
+
+def test_comment_listing_filters_and_pages(client, participant, topic):
+    from consult.participation.services import new_receipt_no
+
+    p = participant()
+    for i, ward in enumerate(["chuo", "chuo", "kita"]):
+        db.session.add(Comment(receipt_no=new_receipt_no(), topic=topic("roles"), ward_code=ward, body=f"意見{i}",
+                               status="published", participant=p, relation="resident"))
+    db.session.add(Comment(receipt_no=new_receipt_no(), topic=topic("roles"), ward_code="chuo", body="非公開",
+                           status="hidden", participant=p, relation="resident"))
+    db.session.commit()
+    data = client.get("/api/v1/comments?topic=roles&ward=chuo&per_page=1").get_json()
+    assert data["total"] == 2 and len(data["items"]) == 1
+    assert data["items"][0]["ward"] == "chuo"
+    page2 = client.get("/api/v1/comments?topic=roles&ward=chuo&per_page=1&page=2").get_json()
+    assert page2["items"][0]["id"] != data["items"][0]["id"]
+    assert all(item["body"] != "非公開" for item in client.get("/api/v1/comments").get_json()["items"])
+
+
+@pytest.mark.parametrize("query, field", [
+    ("per_page=1000", "per_page"), ("page=0", "page"), ("page=abc", "page"),
+    ("topic=nope", "topic"), ("ward=osaka", "ward"),
+])
+def test_comment_listing_bad_filters(client, spec, query, field):
+    response = client.get(f"/api/v1/comments?{query}")
+    assert response.status_code == 422
+    conforms(spec, "Invalid", response.get_json())
+    assert field in response.get_json()["errors"]
+
+
+def test_vote_through_the_api(client, spec):
+    missing = client.post("/api/v1/votes", json={"topic": "roles", "proposal": "ward-head-authority",
+                                                 "value": "agree"})
+    assert missing.status_code == 422 and {"ward", "relation"} <= set(missing.get_json()["errors"])
+    ok = client.post("/api/v1/votes", json={"topic": "roles", "proposal": "ward-head-authority", "value": "agree",
+                                            "ward": "chuo", "relation": "resident"})
+    assert ok.status_code == 200
+    conforms(spec, "VoteResult", ok.get_json())
+    changed = client.post("/api/v1/votes", json={"topic": "roles", "proposal": "ward-head-authority",
+                                                 "value": "pass"})
+    assert changed.get_json()["counts"] == {"agree": 0, "disagree": 0, "pass": 1}
+    assert db.session.scalar(select(func.count(Vote.id))) == 1
+
+
+def test_vote_bad_input(client):
+    for body in ({"topic": "roles", "proposal": "nope", "value": "agree"},
+                 {"topic": "roles", "proposal": "ward-head-authority", "value": "yes", "ward": "chuo",
+                  "relation": "resident"}):
+        assert client.post("/api/v1/votes", json=body).status_code == 422
+    assert db.session.scalar(select(func.count(Vote.id))) == 0
+
+
+def test_unknown_things_are_json_404(client):
+    response = client.get("/api/v1/topics/nope")
+    assert response.status_code == 404 and response.is_json
+    assert client.get("/api/v1/nothing-here").is_json
+
+
+def test_web_and_api_share_validation_messages(client):
+    web = client.post("/topics/counters/comment", data={"action": "confirm", **valid_comment(body="")})
+    api = _post_comment(client, body="")
+    message = api.get_json()["errors"]["body"][0]
+    assert message in web.get_data(as_text=True)
+    assert re.search("ご意見を入力", message)
