@@ -8,6 +8,9 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: run test setup venv translations db clean
 
 run: setup
+	@if [ -f instance/demo-staff.txt ]; then \
+	  echo "consult: demo staff accounts (role, e-mail, password) — sign in at /login:"; \
+	  cat instance/demo-staff.txt; fi
 	@echo "consult: serving on http://127.0.0.1:$(PORT)/"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

@@ -13,7 +13,9 @@ from .config import DefaultConfig
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # Tests give their own instance folder, so that nothing they write lands in the checkout's.
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(DefaultConfig)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -65,10 +67,11 @@ def _instance_secret_key(instance_path: str) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .extensions import csrf, db, migrate
+    from .extensions import csrf, db, login_manager, migrate
     from . import database
 
     db.init_app(app)
+    login_manager.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     database.init_app(app)
@@ -76,6 +79,9 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .secretariat import bp as secretariat_bp
+    from .workshops import bp as workshops_bp
     from .consultation import bp as consultation_bp
     from .participation import bp as participation_bp
     from .reference import bp as reference_bp
@@ -84,3 +90,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reference_bp, url_prefix="/reference")
     app.register_blueprint(participation_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(workshops_bp)
+    app.register_blueprint(secretariat_bp)

@@ -25,10 +25,14 @@ def seed_command():
 @click.option("--votes", default=600, show_default=True, type=click.IntRange(0))
 @click.option("--seed", "random_seed", default=2014, show_default=True, help="Random seed, for reproducible data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when any participation is already stored.")
-def demo_data_command(participants, comments, votes, random_seed, if_empty):
+@click.option("--staff/--no-staff", default=True, show_default=True,
+              help="Also create demo staff accounts (passwords in instance/demo-staff.txt).")
+def demo_data_command(participants, comments, votes, random_seed, if_empty, staff):
     """Add clearly labelled synthetic participation (never on a database with real comments)."""
+    from flask import current_app
+
     from .participation.models import Participant
-    from .seed.demo import RealDataPresent, make_demo_data
+    from .seed.demo import RealDataPresent, make_demo_data, make_demo_staff
 
     if if_empty and db.session.scalar(select(func.count(Participant.id))):
         click.echo("demo-data: participation already present; nothing added.")
@@ -44,8 +48,14 @@ def demo_data_command(participants, comments, votes, random_seed, if_empty):
         raise click.ClickException(
             f"this database holds {exc.args[0]} real comments; demo data is only for demo databases.")
     click.echo("demo-data: added " + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + " (all labelled デモ)")
+    if staff:
+        for email, role, _password in make_demo_staff(current_app.instance_path):
+            click.echo(f"demo-data: staff account {email} ({role}); password in instance/demo-staff.txt")
 
 
 def init_app(app: Flask) -> None:
+    from .auth.cli import users
+
+    app.cli.add_command(users)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_data_command)

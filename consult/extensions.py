@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised in ``create_app``."""
 
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -25,3 +27,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("このページを見るにはログインしてください。")

@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .extensions import babel
+from .security import is_safe_path
 
 JST = timezone(timedelta(hours=9), "JST")
 LANG_COOKIE = "lang"
@@ -105,8 +106,7 @@ def utcnow() -> datetime:
 def set_language():
     lang = request.args.get("lang", "")
     target = request.args.get("next", "")
-    # Only our own paths: no scheme, no host, no protocol-relative //evil.example.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if not is_safe_path(target):
         target = url_for("consultation.home")
     response = redirect(target)
     if lang in current_app.config["LANGUAGES"]:

@@ -1,6 +1,11 @@
-"""Response headers that hold for every page: no inline script or style, no framing, no sniffing."""
+"""Security helpers and the response headers that hold for every page."""
 
 from flask import Flask
+
+
+def is_safe_path(target: str | None) -> bool:
+    """Only our own paths: no scheme, no host, no protocol-relative //evil.example, no backslash."""
+    return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")

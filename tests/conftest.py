@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sqlite3
+import tempfile
 import uuid
 
 import pytest
@@ -27,9 +28,12 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 _counter = itertools.count()
 
 
+INSTANCE = tempfile.mkdtemp(prefix="consult-test-instance-")
+
+
 def _config(url: str) -> dict:
     return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-            "WTF_CSRF_ENABLED": False}
+            "WTF_CSRF_ENABLED": False, "INSTANCE_PATH": INSTANCE}
 
 
 def _build_template(url: str) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..i18n import utcnow
+from ..text import search_key
 
 # Where a participant stands to a ward, after the ordinance's definition of 区民.
 RELATIONS = ("resident", "commuter", "business", "other")
@@ -17,6 +18,10 @@ WARD_UNDISCLOSED = "undisclosed"
 CHANNELS = ("web", "workshop", "paper")
 STATUSES = ("pending", "published", "hidden")
 VOTE_VALUES = ("agree", "disagree", "pass")
+
+
+def _search_text_default(context) -> str:
+    return search_key(context.get_current_parameters().get("body") or "")
 
 
 class Participant(db.Model):
@@ -51,6 +56,8 @@ class Comment(db.Model):
         CheckConstraint(f"status IN {STATUSES}", name="status"),
         CheckConstraint(f"relation IS NULL OR relation IN {RELATIONS}", name="relation"),
         CheckConstraint(f"age_band IS NULL OR age_band IN {AGE_BANDS}", name="age_band"),
+        CheckConstraint("paper_dots >= 0", name="paper_dots"),
+        Index("ix_comment_status_created", "status", "created_at_utc"),
         Index("ix_comment_topic_status_created", "topic_id", "status", "created_at_utc"),
         Index("ix_comment_topic_ward", "topic_id", "ward_code"),
     )
@@ -72,12 +79,31 @@ class Comment(db.Model):
     channel: Mapped[str] = mapped_column(String(16), default="web")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     body: Mapped[str] = mapped_column(Text)  # exactly as received; never edited
+    # NFKC, case-folded copy of the body for search (０９６ finds 096); filled on insert, also by
+    # bulk Core inserts, through the column default.
+    search_text: Mapped[str | None] = mapped_column(Text, default=_search_text_default)
     body_published: Mapped[str | None] = mapped_column(Text)  # moderator's masked copy, if any
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
     published_at_utc: Mapped[datetime | None]
 
+    # Workshop notes: where they were written and how the room grouped and weighed them.
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshop.id"), index=True)
+    table_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_table.id"))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"), index=True)
+    paper_dots: Mapped[int] = mapped_column(default=0, server_default="0")  # dots counted on a paper sticky note
+
+    # Moderation, beside the untouched original.
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    moderated_at_utc: Mapped[datetime | None]
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    opinion_group_id: Mapped[int | None] = mapped_column(ForeignKey("opinion_group.id"), index=True)
+
     topic = relationship("Topic")
+    workshop = relationship("Workshop")
+    table = relationship("WorkshopTable")
+    theme = relationship("Theme")
+    opinion_group = relationship("OpinionGroup")
     section = relationship("Section")
     section_revision = relationship("SectionRevision")
     proposal = relationship("Proposal")

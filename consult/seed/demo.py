@@ -129,3 +129,41 @@ def make_demo_data(*, participants: int = 120, comments: int = 240, votes: int =
                                              for p, c in supports])
     db.session.commit()
     return {"participants": participants, "comments": comments, "votes": len(pairs), "supports": len(supports)}
+
+
+DEMO_STAFF = (("facilitator@example.jp", "facilitator", "デモ ファシリテーター1", ("ws-chuo", "ws-higashi", "ws-nishi")),
+              ("facilitator2@example.jp", "facilitator", "デモ ファシリテーター2", ("ws-minami", "ws-kita")),
+              ("secretariat@example.jp", "secretariat", "デモ 事務局", ()),
+              ("admin@example.jp", "admin", "デモ 管理者", ()))
+
+
+def make_demo_staff(instance_path: str) -> list[tuple[str, str, str]]:
+    """Demo staff accounts with random passwords, kept in instance/demo-staff.txt (mode 600).
+
+    Returns (email, role, password) for the accounts made now; existing accounts are left alone.
+    """
+    import os
+    import secrets
+    from pathlib import Path
+
+    from ..auth.models import User
+    from ..auth.services import create_user
+    from ..workshops.models import Workshop
+
+    made = []
+    for email, role, name, workshop_keys in DEMO_STAFF:
+        if db.session.scalar(select(User).where(User.email == email)) is not None:
+            continue
+        password = secrets.token_urlsafe(12)
+        user = create_user(email, role, password, name)
+        for workshop in db.session.scalars(select(Workshop).where(Workshop.key.in_(workshop_keys))):
+            workshop.facilitator_id = user.id
+        db.session.commit()
+        made.append((email, role, password))
+    if made:
+        path = Path(instance_path) / "demo-staff.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a") as fh:
+            for email, role, password in made:
+                fh.write(f"{role:12} {email:26} {password}\n")
+    return made

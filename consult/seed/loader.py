@@ -2,6 +2,7 @@
 
 import tomllib
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from ..consultation.models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
 from ..extensions import db
+from ..workshops.models import Workshop, WorkshopTable
 from ..reference.models import (BudgetItem, OtherCity, OtherCityProject, ReferenceDocument, StaffOpinion,
                                 WardBudget)
 
@@ -38,6 +40,7 @@ class Loader:
     def run(self) -> Counter[str]:
         consultation = self.consultation()
         self.topics(consultation)
+        self.workshops(consultation)
         self.budgets()
         self.staff_opinions()
         self.other_cities()
@@ -60,6 +63,19 @@ class Loader:
                             population=w["population"], population_source=pop["source"],
                             population_as_of=pop["as_of"])
         return consultation
+
+    def workshops(self, consultation: Consultation) -> None:
+        """The five ward workshops, planned, with numbered tables and every topic in scope."""
+        for w in read("consultation").get("workshops", []):
+            if db.session.scalar(select(Workshop).filter_by(key=w["key"])) is not None:
+                continue
+            ward = db.session.scalar(select(Ward).filter_by(code=w["ward"]))
+            workshop = self.get_or_add(
+                Workshop, {"key": w["key"]}, consultation_id=consultation.id, ward_id=ward.id, title=w["title"],
+                venue=w["venue"], starts_at_utc=_utc(w["starts_at"]), ends_at_utc=_utc(w["ends_at"]),
+                state="planned", topics=list(consultation.topics),
+                tables=[WorkshopTable(name=f"テーブル{n}", position=n) for n in range(1, w["tables"] + 1)])
+            self.added["workshop_table"] += len(workshop.tables)
 
     def topics(self, consultation: Consultation) -> None:
         data = read("topics")
@@ -109,6 +125,11 @@ class Loader:
         for slug, title in titles.items():
             data = _jsonable(read(slug))
             self.get_or_add(ReferenceDocument, {"slug": slug}, title=title, source=data.pop("source", ""), data=data)
+
+
+def _utc(moment: datetime) -> datetime:
+    """An aware TOML datetime → the naive UTC every timestamp column stores."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _jsonable(value):

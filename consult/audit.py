@@ -1,0 +1,27 @@
+"""The audit log: who did what to which record, with the values before and after.
+
+Call ``record`` in the same transaction as the change it describes, so that either both are
+stored or neither is.
+"""
+
+from typing import Any
+
+from .extensions import db
+from .secretariat.models import AuditEvent
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
+    """The named attributes of a record, as JSON-safe values."""
+    out = {}
+    for name in fields:
+        value = getattr(obj, name)
+        out[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+def record(user, action: str, target_type: str, target_id: Any = "", *, before: dict | None = None,
+           after: dict | None = None, note: str = "") -> AuditEvent:
+    event = AuditEvent(user_id=getattr(user, "id", None), action=action, target_type=target_type,
+                       target_id=str(target_id), before=before, after=after, note=note)
+    db.session.add(event)
+    return event

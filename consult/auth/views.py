@@ -1,0 +1,61 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db, login_manager
+from ..security import is_safe_path
+from . import bp
+from .forms import LoginForm
+from .models import User
+from .permissions import can, requires
+from .services import authenticate
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    target = request.args.get("next")
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(target if is_safe_path(target) else url_for("auth.staff_home"), code=303)
+        form.password.errors.append(
+            _("メールアドレスかパスワードが正しくありません。続けて失敗すると、しばらくログインできなくなります。"))
+        return render_template("auth/login.html", form=form), 401
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("ログアウトしました。"), "success")
+    return redirect(url_for("consultation.home"), code=303)
+
+
+# Each staff area adds its entry page here when it registers (see add_staff_link).
+STAFF_LINKS: list[tuple[str, object, str]] = []
+
+
+def add_staff_link(endpoint: str, label, permission: str) -> None:
+    STAFF_LINKS.append((endpoint, label, permission))
+
+
+def role_labels() -> dict:
+    return {"facilitator": _l("ファシリテーター"), "secretariat": _l("事務局"), "admin": _l("管理者")}
+
+
+@bp.route("/staff")
+@requires("staff")
+def staff_home():
+    return render_template("auth/staff_home.html", user=current_user, can=can, staff_links=STAFF_LINKS,
+                           role_labels=role_labels())

@@ -1,0 +1,7 @@
+"""The secretariat's review: moderation, the review dashboard, opinion groups and answers, exports, the review document."""
+
+from flask import Blueprint
+
+bp = Blueprint("secretariat", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,65 @@
+"""The secretariat's work: opinion groups with the city's answers, and the audit log."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..i18n import utcnow
+
+# 反映する / 既に盛り込み済み / 今後の参考とする / その他
+RESPONSE_CATEGORIES = ("reflect", "included", "reference", "other")
+GROUP_STATES = ("proposed", "confirmed")
+
+
+class OpinionGroup(db.Model):
+    """Similar comments grouped by staff, with the summary (意見の概要) and the city's answer (市の考え方)."""
+
+    __tablename__ = "opinion_group"
+    __table_args__ = (
+        CheckConstraint(f"response_category IS NULL OR response_category IN {RESPONSE_CATEGORIES}",
+                        name="response_category"),
+        CheckConstraint(f"state IN {GROUP_STATES}", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")  # 意見の概要, written by staff
+    answer: Mapped[str] = mapped_column(Text, default="")  # 市の考え方
+    response_category: Mapped[str | None] = mapped_column(String(16))
+    # A workshop theme arrives as a proposed group; staff confirm, merge or rename it.
+    state: Mapped[str] = mapped_column(String(16), default="confirmed")
+    source_theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at_utc: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    topic = relationship("Topic")
+    source_theme = relationship("Theme")
+
+    def __repr__(self) -> str:
+        return f"<OpinionGroup {self.id} {self.title!r}>"
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record, with the values before and after. Never updated or deleted."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at_utc: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64))  # e.g. comment.publish, export.csv
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str] = mapped_column(String(64), default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    user = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.target_type}:{self.target_id}>"
