@@ -30,3 +30,20 @@ class DefaultConfig:
 
     COMMENTS_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
+
+    # Rate limits (Flask-Limiter syntax). memory:// counts per process; use redis://… in production.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    RATE_LIMIT_COMMENTS = "10/minute;60/hour"
+    RATE_LIMIT_VOTES = "120/minute"
+    RATE_LIMIT_NOTES = "30/minute"
+    RATE_LIMIT_LOGIN = "10/minute"
+    RATE_LIMIT_LOOKUP = "10/minute;50/hour"
+    # A ceiling per address over all public writes: a workshop hall shares one address.
+    RATE_LIMIT_WRITES_PER_ADDRESS = "1200/minute"
+
+    # Production (CONSULT_PRODUCTION=1): secure cookies and HSTS. Behind a TLS proxy, set
+    # CONSULT_PROXY_HOPS to the number of proxies so that the client address and scheme are right.
+    PRODUCTION = False
+    PROXY_HOPS = 0

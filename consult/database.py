@@ -1,8 +1,14 @@
-"""Database engine settings that differ by backend."""
+"""Database engine settings that differ by backend, and the health check."""
 
-from flask import Flask
-from sqlalchemy import event
+from flask import Flask, has_request_context, jsonify, request
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+
+# Requests that may write take SQLite's write lock when their transaction begins (BEGIN
+# IMMEDIATE): a transaction that reads first and writes later would otherwise get SQLITE_BUSY at
+# once, ignoring the busy timeout. Reads keep a deferred BEGIN, so pages never wait for writers;
+# so does work outside requests (the CLI, tests), which runs alone.
+_READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def init_app(app: Flask) -> None:
@@ -11,6 +17,7 @@ def init_app(app: Flask) -> None:
             from .extensions import db
 
             _configure_sqlite(db.engine)
+    app.add_url_rule("/healthz", "healthz", healthz)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -19,9 +26,27 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (SQLAlchemy's pysqlite recipe)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA busy_timeout=15000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        writing = has_request_context() and request.method not in _READ_METHODS
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def healthz():
+    """200 when the database answers, 503 otherwise; for load balancers and monitoring."""
+    from .extensions import db
+
+    try:
+        db.session.execute(text("SELECT 1"))
+        return jsonify(status="ok", database="ok")
+    except Exception:  # any failure to answer is "down" to a load balancer
+        db.session.rollback()
+        return jsonify(status="error", database="unavailable"), 503

@@ -33,7 +33,7 @@ INSTANCE = tempfile.mkdtemp(prefix="consult-test-instance-")
 
 def _config(url: str) -> dict:
     return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-            "WTF_CSRF_ENABLED": False, "INSTANCE_PATH": INSTANCE}
+            "WTF_CSRF_ENABLED": False, "INSTANCE_PATH": INSTANCE, "RATELIMIT_ENABLED": False}
 
 
 def _build_template(url: str) -> None:
@@ -43,8 +43,6 @@ def _build_template(url: str) -> None:
         from consult.seed.loader import load_seed
 
         load_seed()
-        if url.startswith("sqlite"):
-            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.remove()
         db.engine.dispose()
 
@@ -117,12 +115,19 @@ class IsolatedClient(FlaskClient):
     its own database session, committed or rolled back by the request itself."""
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # End the test's own read transaction, so that its next query sees what the request wrote.
+        db.session.rollback()
+        return response
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app(_config(database_url))
+def app(request, database_url):
+    """The app on a fresh database; @pytest.mark.config(KEY=value) overrides settings."""
+    overrides = {}
+    for marker in request.node.iter_markers("config"):
+        overrides.update(marker.kwargs)
+    app = create_app({**_config(database_url), **overrides})
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

@@ -9,7 +9,9 @@ from ..participation.identity import ensure_participant, current_participant
 from ..participation.services import (InvalidInput, NotAccepting, cast_vote, published_comments,
                                       remember_profile, submit_comment, validate_comment, validate_profile,
                                       vote_counts, ward_choices)
+from ..ratelimit import public_write
 from ..reference import services as reference
+from ..security import refuse_cross_site
 from . import bp
 from .openapi import openapi_document
 
@@ -132,7 +134,9 @@ def comments():
 
 
 @bp.post("/comments")
+@public_write("RATE_LIMIT_COMMENTS")
 def post_comment():
+    refuse_cross_site()
     try:
         data = _json_body()
         slug = data.get("topic")
@@ -156,7 +160,9 @@ def post_comment():
 
 
 @bp.post("/votes")
+@public_write("RATE_LIMIT_VOTES")
 def post_vote():
+    refuse_cross_site()
     try:
         data = _json_body()
         topic = None

@@ -1,9 +1,10 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
+from ..ratelimit import limiter
 from ..security import is_safe_path
 from . import bp
 from .forms import LoginForm
@@ -19,6 +20,7 @@ def load_user(user_id: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN"], methods=["POST"])
 def login():
     form = LoginForm()
     target = request.args.get("next")

@@ -8,12 +8,17 @@ from ..extensions import db
 from ..participation.models import Comment
 from . import bp
 from .identity import current_participant, ensure_participant
-from .models import Participant
+from ..ratelimit import public_write
 from .services import (InvalidInput, NotAccepting, age_band_labels, cast_vote, new_submission_key,
                        relation_labels, remember_profile, submit_comment, support_comment,
                        validate_comment, validate_profile, vote_labels, ward_choices)
 
 FORM_FIELDS = ("section", "proposal", "ward", "relation", "age_band", "body", "consent")
+HONEYPOT = "website"  # hidden from people; bots that fill every field fill it too
+
+
+def _honeypot_filled(form) -> bool:
+    return bool(form.get(HONEYPOT, "").strip())
 
 
 def _form_values(topic, source) -> dict:
@@ -47,6 +52,8 @@ def comment_form(slug: str):
         return _not_accepting(topic)
     if request.method == "GET" or request.form.get("action") == "edit":
         return _render_form(topic, _form_values(topic, request.values))
+    if _honeypot_filled(request.form):
+        return _render_form(topic, _form_values(topic, request.form), _spam_errors(), 422)
     try:
         draft = validate_comment(topic, request.form)
     except InvalidInput as exc:
@@ -58,10 +65,17 @@ def comment_form(slug: str):
         age_band_labels=age_band_labels())
 
 
+def _spam_errors() -> dict:
+    return {"_form": [_("送信できませんでした。入力欄以外に文字が入っていないか確認してください。")]}
+
+
 @bp.route("/topics/<slug>/comment/submit", methods=["POST"])
+@public_write("RATE_LIMIT_COMMENTS")
 def comment_submit(slug: str):
     """完了: store once (the submission key makes a re-sent form harmless), then redirect."""
     topic = get_topic_or_404(slug)
+    if _honeypot_filled(request.form):
+        return _render_form(topic, _form_values(topic, request.form), _spam_errors(), 422)
     try:
         draft = validate_comment(topic, request.form)
     except InvalidInput as exc:
@@ -89,6 +103,7 @@ def comment_done(slug: str):
 
 
 @bp.route("/topics/<slug>/proposals/<key>/vote", methods=["POST"])
+@public_write("RATE_LIMIT_VOTES")
 def vote(slug: str, key: str):
     from ..consultation.views import render_topic  # here, to keep the two areas' imports acyclic
 
@@ -118,6 +133,7 @@ def vote(slug: str, key: str):
 
 
 @bp.route("/comments/<int:comment_id>/support", methods=["POST"])
+@public_write("RATE_LIMIT_VOTES")
 def support(comment_id: int):
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.status != "published":
