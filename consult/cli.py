@@ -55,7 +55,10 @@ def demo_data_command(participants, comments, votes, random_seed, if_empty, staf
 
 def init_app(app: Flask) -> None:
     from .auth.cli import users
+    from .backup import backup_command, restore_command
 
     app.cli.add_command(users)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_data_command)
