@@ -22,6 +22,10 @@ class Consultation(db.Model):
     phase: Mapped[str] = mapped_column(String(16), default="draft")
     # Comments enter as pending (checked by the secretariat before publication) unless turned off.
     premoderation: Mapped[bool] = mapped_column(default=True)
+    # The comment period and the publication of results; the phase is changed by staff (logged).
+    comments_open_at_utc: Mapped[datetime | None]
+    comments_close_at_utc: Mapped[datetime | None]
+    results_published_at_utc: Mapped[datetime | None]
     created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
 
     meetings: Mapped[list["Meeting"]] = relationship(back_populates="consultation",
@@ -132,9 +136,12 @@ class SectionRevision(db.Model):
     number: Mapped[int]
     heading: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)  # Markdown, staff-written, sanitised on display
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")  # what changed, by staff
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
 
     section: Mapped[Section] = relationship(back_populates="revisions")
+    created_by = relationship("User")
 
     def __repr__(self) -> str:
         return f"<SectionRevision {self.section_id} r{self.number}>"
