@@ -1,0 +1,193 @@
+"""The review document for the 5th meeting (資料): the same content as a print-ready HTML page
+and as an Excel workbook.
+
+``build`` gathers everything in a fixed number of GROUP BY queries (not one per topic or row);
+the template and ``write_document_workbook`` only lay it out.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..consultation.models import Consultation, Meeting, Topic
+from ..extensions import db
+from ..i18n import approximate_date, to_jst, utcnow, wareki
+from ..participation.models import CHANNELS, VOTE_VALUES
+from ..participation.services import vote_labels
+from . import charts, stats
+from .exports import Book, verdict_labels
+from .filters import ReviewFilter
+from .labels import channel_labels, response_category_labels
+
+QUOTES_PER_TOPIC = 3
+QUOTE_MAX = 200
+
+CHANNEL_SHORT = {"web": "ウェブ", "workshop": "WS", "paper": "紙"}
+VOTE_SHORT = {"agree": "賛", "disagree": "反", "pass": "他"}
+
+
+@dataclass
+class TopicPart:
+    topic: Topic
+    ward_rows: list[tuple[str, str, dict[str, Any]]]  # (code, label, counts)
+    total: dict[str, Any]
+    proposals: list[stats.ProposalResult]
+    groups: list[stats.GroupCount]
+    ungrouped: int
+    proposed: int
+    quotes: list[stats.Quote]
+    chart: Markup | None = None
+    proposal_charts: dict[int, Markup] = field(default_factory=dict)
+
+
+@dataclass
+class Document:
+    consultation: Consultation
+    meeting: Meeting | None
+    made_on: date
+    filters: list[tuple[Any, str]]
+    totals: stats.Totals
+    representativeness: stats.Representativeness
+    topics: list[TopicPart]
+    rep_chart: Markup | None = None
+
+    @property
+    def made_on_text(self) -> str:
+        return wareki(self.made_on)
+
+    @property
+    def meeting_text(self) -> str:
+        if self.meeting is None:
+            return ""
+        return approximate_date(self.meeting.starts_on, self.meeting.month_part)
+
+
+def _short_quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX - 1] + "…"
+
+
+def build(f: ReviewFilter, *, with_charts: bool = True) -> Document:
+    consultation = db.session.get(Consultation, f.consultation_id)
+    meeting = db.session.scalar(select(Meeting).where(Meeting.consultation_id == consultation.id,
+                                                      Meeting.kind == "meeting", Meeting.number == 5))
+    wc = stats.ward_channel_by_topic(f)
+    proposals = stats.proposals_by_ward(f)
+    groups = stats.group_counts(f)
+    ungrouped = stats.ungrouped_counts(f)
+    proposed = stats.proposed_group_counts(f)
+    quotes = stats.quotes(f, QUOTES_PER_TOPIC)
+    channels = {k: str(v) for k, v in channel_labels().items()}
+    votes = {k: str(v) for k, v in vote_labels().items()}
+    parts = []
+    for topic in stats._topics(f):
+        ward_rows = [(code, label, wc.row(topic.id, code)) for code, label in wc.columns]
+        part = TopicPart(
+            topic=topic, ward_rows=ward_rows, total=wc.total(topic.id),
+            proposals=[p for p in proposals if p.proposal.topic_id == topic.id],
+            groups=groups.get(topic.id, []), ungrouped=ungrouped.get(topic.id, 0),
+            proposed=proposed.get(topic.id, 0),
+            quotes=[stats.Quote(q.topic_id, _short_quote(q.text), q.ward_code, q.channel, q.supports)
+                    for q in quotes.get(topic.id, [])])
+        if with_charts:
+            part.chart = charts.stacked_chart(
+                [(label, [row[c] for c in CHANNELS]) for _, label, row in ward_rows if row["total"]],
+                [(CHANNEL_SHORT[c], channels[c]) for c in CHANNELS],
+                title=str(_l("審議事項%(n)d 区別・経路別のご意見の件数", n=topic.number)), chart_id=f"doc-t{topic.number}")
+            for result in part.proposals:
+                rows = [(r.label, [r.cells[v].k for v in VOTE_VALUES]) for r in result.rows if r.n]
+                rows.append((str(_l("全体")), [result.total.cells[v].k for v in VOTE_VALUES]))
+                part.proposal_charts[result.proposal.id] = charts.stacked_chart(
+                    rows, [(VOTE_SHORT[v], votes[v]) for v in VOTE_VALUES], percent=True, unit="n=",
+                    title=str(_l("提案への賛否（区別）：%(p)s", p=result.proposal.text)),
+                    chart_id=f"doc-p{result.proposal.id}")
+        parts.append(part)
+    rep = stats.representativeness(f)
+    document = Document(consultation=consultation, meeting=meeting, made_on=to_jst(utcnow()).date(),
+                        filters=f.describe(), totals=stats.totals(f), representativeness=rep, topics=parts)
+    if with_charts:
+        document.rep_chart = representativeness_chart(rep, chart_id="doc-rep")
+    return document
+
+
+def representativeness_chart(rep: stats.Representativeness, *, chart_id: str) -> Markup:
+    verdicts = verdict_labels()
+    rows, notes = [], []
+    for r in rep.rows:
+        rows.append((r.label, [100 * (r.population_share or 0), 100 * (r.participants.share or 0)]))
+        notes.append(str(_l("比率 %(r)s（%(v)s）", r=f"{r.ratio:.2f}" if r.ratio is not None else "—",
+                            v=verdicts[r.verdict])))
+    return charts.grouped_chart(rows, [(str(_l("人口比")), str(_l("人口比"))), (str(_l("参加者比")), str(_l("参加者比")))],
+                                title=str(_l("区ごとの人口比と参加者比")), chart_id=chart_id,
+                                fmt=lambda v: f"{v:.1f}%", notes=notes)
+
+
+def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
+    """The review document as a workbook: an overview sheet, then one sheet per topic."""
+    book = Book(target)
+    channels = {k: str(v) for k, v in channel_labels().items()}
+    votes = {k: str(v) for k, v in vote_labels().items()}
+    categories = {k: str(v) for k, v in response_category_labels().items()}
+    verdicts = verdict_labels()
+
+    s = book.sheet(str(_l("概要")), [28, 16, 14, 14, 14, 14, 14, 14, 18])
+    s.ws.write_string(0, 0, doc.consultation.title, book.title)
+    s.row = 1
+    s.write([str(_l("市民意見の集計結果")), str(_l("第5回検討会 資料")) + (f"（{doc.meeting_text}）" if doc.meeting else "")])
+    s.write([str(_l("作成日")), doc.made_on_text])
+    for label, value in doc.filters:
+        s.write([str(label), value])
+    s.write([str(_l("ご意見の件数は賛否の票数ではありません。同じ方が複数のご意見を寄せている場合があります。"))])
+    s.blank()
+    s.write([str(_l("経路")), str(_l("ご意見")), str(_l("参加者")), str(_l("賛否"))], header=True)
+    t = doc.totals
+    for c in CHANNELS:
+        s.write([channels[c], t.comments[c], t.participants[c], t.votes[c]])
+    s.write([str(_l("合計")), t.comments_total, t.participants_total, t.votes_total])
+    s.blank()
+    s.write([str(_l("区")), str(_l("人口")), str(_l("人口比")), str(_l("参加者数")), str(_l("参加者比")),
+             str(_l("95%区間 下限")), str(_l("95%区間 上限")), str(_l("比率")), str(_l("判定"))], header=True)
+    fm = {2: book.percent, 4: book.percent, 5: book.percent, 6: book.percent, 7: book.ratio}
+    for r in doc.representativeness.rows:
+        low, high = r.participants.interval or ("", "")
+        s.write([r.label, r.population, r.population_share if r.population_share is not None else "",
+                 r.participants.k, r.participants.share if r.participants.share is not None else "", low, high,
+                 r.ratio if r.ratio is not None else "", str(verdicts[r.verdict])], formats=fm)
+
+    for part in doc.topics:
+        topic = part.topic
+        s = book.sheet(str(_l("審議事項%(n)d", n=topic.number)), [16, 44, 10, 14, 50, 10, 10, 10])
+        s.ws.write_string(0, 0, f"{topic.number}. {topic.title}", book.title)
+        s.row = 2
+        s.write([str(_l("1. 区別・経路別の参加"))], header=True)
+        s.write([str(_l("区")), *[channels[c] for c in CHANNELS], str(_l("ご意見 計")), str(_l("参加者"))], header=True)
+        for _code, label, row in part.ward_rows:
+            s.write([label, *[row[c] for c in CHANNELS], row["total"], row["participants"]])
+        s.write([str(_l("合計")), *[part.total[c] for c in CHANNELS], part.total["total"], part.total["participants"]])
+        s.blank()
+        s.write([str(_l("2. 提案への賛否（区別）"))], header=True)
+        for result in part.proposals:
+            s.write([str(_l("提案")), result.proposal.text])
+            s.write([str(_l("区")), str(_l("回答数")), *[votes[v] for v in VOTE_VALUES],
+                     *[str(_l("%(v)sの割合", v=votes[v])) for v in VOTE_VALUES]], header=True)
+            pf = {5: book.percent, 6: book.percent, 7: book.percent}
+            for row in [*result.rows, result.total]:
+                s.write([row.label or str(_l("全体")), row.n, *[row.cells[v].k for v in VOTE_VALUES],
+                         *[row.cells[v].share if row.n else "" for v in VOTE_VALUES]], formats=pf)
+            s.blank()
+        s.write([str(_l("3. ご意見の概要と市の考え方"))], header=True)
+        s.write(["No.", str(_l("意見の概要")), str(_l("件数")), str(_l("対応区分")), str(_l("市の考え方"))], header=True)
+        for i, line in enumerate(part.groups, 1):
+            g = line.group
+            s.write([i, g.summary or g.title, line.count, categories.get(g.response_category or "", ""), g.answer])
+        s.write([str(_l("未分類")), "", part.ungrouped])
+        s.blank()
+        s.write([str(_l("4. 主なご意見（公開文）"))], header=True)
+        for q in part.quotes:
+            s.write([q.text])
+    book.close()
+

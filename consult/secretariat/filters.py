@@ -1,0 +1,253 @@
+"""The review filters — topic, ward, channel, workshop, status, opinion group, JST date range and
+Japanese full-text search — parsed once and applied to every figure, list and export.
+
+``parse_filter`` takes plain values (a dict of query arguments) and returns a ``ReviewFilter`` or
+raises ``InvalidInput`` with one message per bad field. The filter turns itself into SQL
+conditions for comments and for votes; nothing here loops over rows.
+
+Votes carry no text, status or opinion group. They are filtered by topic, ward (the voter's),
+channel, date and workshop (the voters seated there); when a search word or an opinion group is
+chosen, votes are narrowed to the participants who wrote a matching comment. Status never
+applies to votes. The pages say so beside the figures.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..consultation.models import Proposal, Topic
+from ..extensions import db
+from ..i18n import JST
+from ..participation.models import CHANNELS, Comment, Participant, Vote
+from ..participation.services import InvalidInput, ward_choices
+from ..text import has_forbidden_characters, search_key
+from ..workshops.models import Workshop, WorkshopSeat
+from .labels import channel_labels, status_labels
+from .models import OpinionGroup
+
+# "active" (the default of the review pages) leaves out hidden comments — spam, abuse and
+# duplicates are not opinions to count; "all" takes every status.
+STATUS_CHOICES = ("active", "all", "pending", "published", "hidden")
+SEARCH_MAX = 100
+FILTER_FIELDS = ("topic", "ward", "channel", "workshop", "status", "group", "from", "to", "q")
+
+
+def status_choices() -> list[tuple[str, Any]]:
+    labels = status_labels()
+    return [("active", _l("非公開を除く（公開＋確認待ち）")), ("all", _l("すべて（非公開を含む）")),
+            ("pending", labels["pending"]), ("published", labels["published"]), ("hidden", labels["hidden"])]
+
+
+def jst_day_start_utc(day: date) -> datetime:
+    """The naive UTC instant at which a JST calendar day begins (the form timestamps are stored in)."""
+    return datetime.combine(day, time(0, 0), tzinfo=JST).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _like_pattern(key: str) -> str:
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    consultation_id: int
+    topic_id: int | None = None
+    topic_slug: str = ""
+    ward: str = ""
+    channel: str = ""
+    workshop_id: int | None = None
+    status: str = "active"
+    group: str = ""  # "" any, "none" for comments in no group, else the group's id
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""  # as typed; matched through search_key
+    default_status: str = field(default="active", compare=False)
+
+    # --- SQL ------------------------------------------------------------------------------
+
+    def _topic_ids(self):
+        return select(Topic.id).where(Topic.consultation_id == self.consultation_id)
+
+    def comment_conditions(self, *, status: str | None = None) -> list:
+        """WHERE conditions on Comment; ``status`` overrides the filter's (e.g. quotes: published)."""
+        conds = [Comment.topic_id.in_(self._topic_ids())]
+        if self.topic_id is not None:
+            conds.append(Comment.topic_id == self.topic_id)
+        if self.ward:
+            conds.append(Comment.ward_code == self.ward)
+        if self.channel:
+            conds.append(Comment.channel == self.channel)
+        if self.workshop_id is not None:
+            conds.append(Comment.workshop_id == self.workshop_id)
+        status = status or self.status
+        if status == "active":
+            conds.append(Comment.status != "hidden")
+        elif status != "all":
+            conds.append(Comment.status == status)
+        if self.group == "none":
+            conds.append(Comment.opinion_group_id.is_(None))
+        elif self.group:
+            conds.append(Comment.opinion_group_id == int(self.group))
+        if self.date_from is not None:
+            conds.append(Comment.created_at_utc >= jst_day_start_utc(self.date_from))
+        if self.date_to is not None:
+            conds.append(Comment.created_at_utc < jst_day_start_utc(self.date_to + timedelta(days=1)))
+        key = search_key(self.q) if self.q else ""
+        if key:
+            conds.append(Comment.search_text.like(_like_pattern(key), escape="\\"))
+        return conds
+
+    @property
+    def narrows_votes_by_comments(self) -> bool:
+        return bool(self.group or (self.q and search_key(self.q)))
+
+    def vote_conditions(self) -> list:
+        """WHERE conditions on Vote; the statement must join Proposal and Participant (``vote_base``)."""
+        conds = [Proposal.topic_id.in_(self._topic_ids()), Proposal.withdrawn_at_utc.is_(None)]
+        if self.topic_id is not None:
+            conds.append(Proposal.topic_id == self.topic_id)
+        if self.ward:
+            conds.append(Participant.ward_code == self.ward)
+        if self.channel:
+            conds.append(Vote.channel == self.channel)
+        if self.workshop_id is not None:
+            conds.append(Vote.participant_id.in_(
+                select(WorkshopSeat.participant_id).where(WorkshopSeat.workshop_id == self.workshop_id)))
+        if self.date_from is not None:
+            conds.append(Vote.created_at_utc >= jst_day_start_utc(self.date_from))
+        if self.date_to is not None:
+            conds.append(Vote.created_at_utc < jst_day_start_utc(self.date_to + timedelta(days=1)))
+        if self.narrows_votes_by_comments:
+            conds.append(Vote.participant_id.in_(
+                select(Comment.participant_id).where(Comment.participant_id.is_not(None),
+                                                     *self.comment_conditions())))
+        return conds
+
+    def vote_base(self, *columns):
+        return (select(*columns).select_from(Vote).join(Proposal, Proposal.id == Vote.proposal_id)
+                .join(Participant, Participant.id == Vote.participant_id).where(*self.vote_conditions()))
+
+    # --- for links and display ------------------------------------------------------------
+
+    def as_args(self) -> dict[str, str]:
+        """The query arguments that reproduce this filter (defaults left out)."""
+        args = {"topic": self.topic_slug, "ward": self.ward, "channel": self.channel,
+                "workshop": str(self.workshop_id) if self.workshop_id is not None else "",
+                "status": self.status if self.status != self.default_status else "",
+                "group": self.group, "from": self.date_from.isoformat() if self.date_from else "",
+                "to": self.date_to.isoformat() if self.date_to else "", "q": self.q}
+        return {k: v for k, v in args.items() if v}
+
+    def values(self) -> dict[str, str]:
+        """Every field's value for the filter form (defaults included)."""
+        return {**dict.fromkeys(FILTER_FIELDS, ""), "status": self.status, **self.as_args()}
+
+    @property
+    def is_default(self) -> bool:
+        return not self.as_args()
+
+    def with_status(self, status: str) -> "ReviewFilter":
+        return replace(self, status=status)
+
+    def describe(self) -> list[tuple[Any, str]]:
+        """(label, value) for each condition in force, for the pages, exports and the document."""
+        out: list[tuple[Any, str]] = []
+        if self.topic_id is not None:
+            topic = db.session.get(Topic, self.topic_id)
+            out.append((_l("審議事項"), f"{topic.number}. {topic.title}"))
+        if self.ward:
+            out.append((_l("区"), str(dict(ward_choices()).get(self.ward, self.ward))))
+        if self.channel:
+            out.append((_l("経路"), str(channel_labels()[self.channel])))
+        if self.workshop_id is not None:
+            out.append((_l("ワークショップ"), db.session.get(Workshop, self.workshop_id).title))
+        out.append((_l("状態"), str(dict(status_choices())[self.status])))
+        if self.group == "none":
+            out.append((_l("意見グループ"), str(_l("未分類"))))
+        elif self.group:
+            out.append((_l("意見グループ"), db.session.get(OpinionGroup, int(self.group)).title))
+        if self.date_from or self.date_to:
+            out.append((_l("期間（日本時間）"), f"{self.date_from or ''} – {self.date_to or ''}"))
+        if self.q:
+            out.append((_l("キーワード"), self.q))
+        return out
+
+
+def _date(raw: str, name: str, errors: dict) -> date | None:
+    if not raw:
+        return None
+    try:
+        value = date.fromisoformat(raw)
+        if len(raw) != 10:
+            raise ValueError
+        return value
+    except ValueError:
+        errors.setdefault(name, []).append(
+            _l("日付は「2014-10-04」のように 年-月-日 の形で入力してください。"))
+        return None
+
+
+def parse_filter(args: Mapping[str, Any], consultation_id: int, *, default_status: str = "active") -> ReviewFilter:
+    """Validate the query arguments of a review page; raise InvalidInput with a message per field."""
+    errors: dict[str, list] = {}
+
+    def text(name: str) -> str:
+        value = args.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    topic_id, topic_slug = None, text("topic")
+    if topic_slug:
+        topic_id = db.session.scalar(select(Topic.id).where(Topic.consultation_id == consultation_id,
+                                                            Topic.slug == topic_slug))
+        if topic_id is None:
+            errors.setdefault("topic", []).append(_l("審議事項の指定が正しくありません。一覧から選んでください。"))
+
+    ward = text("ward")
+    if ward and ward not in dict(ward_choices()):
+        errors.setdefault("ward", []).append(_l("区の指定が正しくありません。一覧から選んでください。"))
+
+    channel = text("channel")
+    if channel and channel not in CHANNELS:
+        errors.setdefault("channel", []).append(_l("経路は ウェブ・ワークショップ・紙 から選んでください。"))
+
+    workshop_id, raw = None, text("workshop")
+    if raw:
+        if raw.isdigit() and len(raw) < 10 and db.session.scalar(
+                select(Workshop.id).where(Workshop.id == int(raw), Workshop.consultation_id == consultation_id)):
+            workshop_id = int(raw)
+        else:
+            errors.setdefault("workshop", []).append(_l("ワークショップの指定が正しくありません。一覧から選んでください。"))
+
+    status = text("status") or default_status
+    if status not in STATUS_CHOICES:
+        errors.setdefault("status", []).append(_l("状態の指定が正しくありません。一覧から選んでください。"))
+        status = default_status
+
+    group = text("group")
+    if group and group != "none":
+        exists = group.isdigit() and len(group) < 10 and db.session.scalar(
+            select(OpinionGroup.id).join(Topic, Topic.id == OpinionGroup.topic_id)
+            .where(OpinionGroup.id == int(group), Topic.consultation_id == consultation_id))
+        if not exists:
+            errors.setdefault("group", []).append(_l("意見グループの指定が正しくありません。一覧から選んでください。"))
+            group = ""
+
+    date_from = _date(text("from"), "from", errors)
+    date_to = _date(text("to"), "to", errors)
+    if date_from and date_to and date_from > date_to:
+        errors.setdefault("to", []).append(_l("期間の終わりが始まりより前になっています。"))
+
+    q = text("q")
+    if len(q) > SEARCH_MAX:
+        errors.setdefault("q", []).append(_l("キーワードは%(max)d文字以内で入力してください。", max=SEARCH_MAX))
+    elif has_forbidden_characters(q):
+        errors.setdefault("q", []).append(_l("キーワードに使えない制御文字が含まれています。"))
+
+    if errors:
+        raise InvalidInput(errors)
+    return ReviewFilter(consultation_id=consultation_id, topic_id=topic_id, topic_slug=topic_slug if topic_id else "",
+                        ward=ward, channel=channel, workshop_id=workshop_id, status=status, group=group,
+                        date_from=date_from, date_to=date_to, q=q, default_status=default_status)
