@@ -1,0 +1,112 @@
+/* consult — the workshop projector: polls its JSON with If-None-Match; an unchanged poll is a 304.
+   Text from participants is only ever set with textContent. No state is kept on the server. */
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-projector-url]");
+  if (!root || !window.fetch) { return; }
+  var url = root.getAttribute("data-projector-url");
+  var etag = root.getAttribute("data-etag") || "";
+  var INTERVAL = 3000, MAX_INTERVAL = 30000, PER_TOPIC = 8, TOP = 5;
+  var delay = INTERVAL;
+  var status = document.getElementById("pj-status");
+
+  function label(name, values) {
+    var text = root.getAttribute("data-label-" + name) || "";
+    Object.keys(values || {}).forEach(function (key) { text = text.split("{" + key + "}").join(String(values[key])); });
+    return text;
+  }
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function setText(id, text) {
+    var node = document.getElementById(id);
+    if (node && node.textContent !== String(text)) { node.textContent = text; }
+  }
+  function replaceChildren(list, children) {
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    children.forEach(function (child) { list.appendChild(child); });
+  }
+  function noteItem(note) {
+    var li = el("li", "pj-note" + (note.channel === "paper" ? " pj-note--paper" : ""));
+    li.appendChild(el("span", "pj-note__table", note.table + (note.channel === "paper" ? "（" + label("paper") + "）" : "")));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", "pj-note__body", note.body));
+    if (note.dots) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", "pj-note__dots", label("dots", {n: note.dots})));
+    }
+    return li;
+  }
+
+  function render(data) {
+    setText("pj-participants", data.participants);
+    setText("pj-notes", data.notes_total);
+    setText("pj-dots", data.dots_total);
+    setText("pj-state", data.workshop.state === "closed" ? label("state-closed") : "");
+    data.topics.forEach(function (topic) {
+      setText("pj-topic-count-" + topic.id, label("topic-row", {n: topic.notes, d: topic.dots}));
+      var list = document.getElementById("pj-notes-" + topic.id);
+      if (!list) { return; }
+      var notes = data.recent.filter(function (n) { return n.topic_id === topic.id; }).slice(0, PER_TOPIC);
+      replaceChildren(list, notes.length ? notes.map(noteItem) : [el("li", "pj-empty", label("empty"))]);
+    });
+    var top = document.getElementById("pj-top");
+    if (top && data.top_notes.length) {
+      replaceChildren(top, data.top_notes.slice(0, TOP).map(function (note) {
+        var li = el("li");
+        li.appendChild(el("span", "pj-note__dots", label("dots", {n: note.dots})));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "pj-note__table", note.table));
+        li.appendChild(document.createTextNode(" " + note.body));
+        return li;
+      }));
+    }
+    var tables = document.getElementById("pj-tables");
+    if (tables) {
+      replaceChildren(tables, data.tables.map(function (table) {
+        var li = el("li");
+        li.appendChild(el("span", "pj-tables__name", table.name));
+        li.appendChild(document.createTextNode(" " + label("table-row", {p: table.participants, n: table.notes})));
+        return li;
+      }));
+    }
+  }
+
+  function stamp() {
+    var now = new Date();
+    return ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2) + ":" + ("0" + now.getSeconds()).slice(-2);
+  }
+
+  function poll() {
+    if (document.hidden) { return schedule(); }
+    var headers = {"Accept": "application/json"};
+    if (etag) { headers["If-None-Match"] = etag; }
+    fetch(url, {headers: headers, cache: "no-store", credentials: "same-origin"})
+      .then(function (response) {
+        if (response.status === 304) { return null; }
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        etag = response.headers.get("ETag") || etag;
+        return response.json();
+      })
+      .then(function (data) {
+        // Announce only real changes: a 304 every few seconds must not chatter in a screen reader.
+        if (data) {
+          render(data);
+          if (status) { status.textContent = label("updated", {time: stamp()}); }
+        } else if (delay !== INTERVAL && status) {
+          status.textContent = label("updated", {time: stamp()});
+        }
+        delay = INTERVAL;
+      })
+      .catch(function () {
+        delay = Math.min(delay * 2, MAX_INTERVAL);  // back off while the network or server is away
+        if (status) { status.textContent = label("offline"); }
+      })
+      .then(schedule);
+  }
+  function schedule() { window.setTimeout(poll, delay); }
+  schedule();
+})();
