@@ -94,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     from .consultation import bp as consultation_bp
     from .participation import bp as participation_bp
     from .reference import bp as reference_bp
+    from .editing import bp as editing_bp
+    from .followup import bp as followup_bp
 
     app.register_blueprint(consultation_bp)
     app.register_blueprint(reference_bp, url_prefix="/reference")
@@ -102,3 +104,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(workshops_bp)
     app.register_blueprint(secretariat_bp)
+    app.register_blueprint(editing_bp)
+    app.register_blueprint(followup_bp)
