@@ -5,6 +5,7 @@ an open consultation whose closing time has passed. Changes made here are logged
 """
 
 import click
+from flask import current_app
 
 from ..consultation.models import PHASES
 from ..consultation.services import current_consultation
@@ -44,10 +45,12 @@ def phase(target, close_at):
         note = phases.change_phase(c, target, {"close_at": close_at}, None)
     except InvalidInput as exc:
         db.session.rollback()
-        raise click.ClickException("; ".join(exc.as_text().get("close_at", [])) or "invalid input")
+        with current_app.test_request_context():  # the messages are translated strings
+            raise click.ClickException("; ".join(exc.as_text().get("close_at", [])) or "invalid input")
     except Conflict as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc.message))
+        with current_app.test_request_context():
+            raise click.ClickException(str(exc.message))
     db.session.commit()
     click.echo(f"editing: phase is now {c.phase} ({note}); close={_when(c.comments_close_at_utc)}")
 

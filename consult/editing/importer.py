@@ -170,15 +170,16 @@ def _read_csv(content: bytes, errors: list) -> tuple[list[tuple[int, list[str]]]
     if "\x00" in text:
         errors.append(_l("CSVファイルではないようです（文字以外のデータが含まれています）。"))
         return [], encoding
+    # Rows are numbered as Excel shows them (one record, one row, even with line breaks in a cell).
     rows = []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        for row in reader:
-            rows.append((reader.line_num, row[:MAX_COLUMNS]))
-            if len(rows) > MAX_ROWS + 100:
+        for number, row in enumerate(reader, start=1):
+            rows.append((number, row[:MAX_COLUMNS]))
+            if number > MAX_ROWS + 100:
                 break
     except csv.Error:
-        errors.append(_l("%(line)d行目付近でCSVの形式が崩れています（引用符 \" の閉じ忘れなど）。", line=reader.line_num))
+        errors.append(_l("%(line)d行目付近でCSVの形式が崩れています（引用符 \" の閉じ忘れなど）。", line=len(rows) + 1))
         return [], encoding
     return rows, encoding
 
