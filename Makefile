@@ -44,3 +44,25 @@ messages: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The benchmark of issue 7 (bench/README.md): consult against the bare-Flask limit at 10k and 100k
+# comments; about half an hour; writes bench/RESULTS.md. Not part of `make test`.
+.PHONY: bench bench-quick bench-tools
+bench: venv translations bench-tools
+	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)
+
+# A smoke test of the same (small sizes, a few seconds per endpoint); writes bench/.data/RESULTS-quick.md.
+bench-quick: venv translations bench-tools
+	$(VENV)/bin/python bench/run.py --quick $(BENCH_ARGS)
+
+# wrk, Debian's package: installed when running as root, else explained.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "bench: installing wrk (apt-get install -y wrk)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; \
+	  else \
+	    echo "bench: wrk is not installed and this is not root; install it with 'sudo apt-get install wrk'" >&2; \
+	    exit 1; \
+	  fi; }
