@@ -456,10 +456,10 @@ def update_workshop(workshop: Workshop, draft: WorkshopDraft, user) -> Workshop:
 
 # --- open and close ---------------------------------------------------------------------------
 
-def _lock(workshop: Workshop) -> None:
-    """Re-read the workshop's row under a share lock (PostgreSQL; SQLite's writers are serial
-    already), so that a close cannot slip between a phone's check of the state and its insert."""
-    db.session.refresh(workshop, with_for_update={"read": True})
+def _locked_state(workshop: Workshop) -> str:
+    """The workshop's state, read under a share lock on its row (PostgreSQL; SQLite's writers are
+    serial already), so that a close cannot slip between a phone's check and its insert."""
+    return db.session.scalar(select(Workshop.state).where(Workshop.id == workshop.id).with_for_update(read=True))
 
 
 def open_workshop(workshop: Workshop, user) -> Workshop:
@@ -525,18 +525,18 @@ def close_workshop(workshop: Workshop, user) -> list[OpinionGroup]:
     return groups
 
 
-def _require_open(workshop: Workshop) -> None:
-    _lock(workshop)
-    if workshop.state != "open":
+def _require_open(workshop: Workshop) -> Consultation:
+    """The workshop must be open (and its consultation accepting); returns the consultation."""
+    if _locked_state(workshop) != "open":
         raise NotAccepting()
     consultation = db.session.get(Consultation, workshop.consultation_id)
     if consultation.phase != "open":
         raise NotAccepting()
+    return consultation
 
 
 def _require_not_closed(workshop: Workshop) -> None:
-    _lock(workshop)
-    if workshop.state == "closed":
+    if _locked_state(workshop) == "closed":
         raise NotAccepting()
 
 
@@ -617,8 +617,8 @@ def _check_note_body(body: str, name: str, errors: dict, *, line: int | None = N
 
 def _new_comment(workshop: Workshop, topic: Topic, body: str, *, channel: str, table_id: int | None,
                  participant: Participant | None = None, paper_dots: int = 0,
-                 submission_key: str | None = None) -> Comment:
-    consultation = db.session.get(Consultation, workshop.consultation_id)
+                 submission_key: str | None = None, consultation: Consultation | None = None) -> Comment:
+    consultation = consultation or db.session.get(Consultation, workshop.consultation_id)
     now = utcnow()
     published = not consultation.premoderation
     return Comment(receipt_no=new_receipt_no(), submission_key=submission_key, topic_id=topic.id,
@@ -630,38 +630,58 @@ def _new_comment(workshop: Workshop, topic: Topic, body: str, *, channel: str, t
                    paper_dots=paper_dots)
 
 
-def post_note(workshop: Workshop, participant: Participant, data: Mapping,
-              submission_key: str | None = None) -> tuple[Comment, bool]:
+@dataclass(frozen=True)
+class NoteReceipt:
+    """What a phone is told after sending a note (plain values: nothing to reload after the commit)."""
+
+    comment_id: int
+    receipt_no: str
+    created: bool
+
+
+def post_note(workshop: Workshop, participant: Participant, data: Mapping, submission_key: str | None = None,
+              *, seat: WorkshopSeat | None = None) -> NoteReceipt:
     """A phone's note → a Comment (channel workshop) with the workshop's ward and the seat's table.
 
-    The form's submission key makes a re-sent form harmless: the stored note is returned.
+    The form's submission key makes a re-sent form harmless: the stored note's receipt is returned.
     """
     topic, body = validate_note(workshop, data)
-    _require_open(workshop)
-    seat = seat_of(workshop, participant)
+    consultation = _require_open(workshop)
+    seat = seat or seat_of(workshop, participant)
     if seat is None:
         raise InvalidInput({"table": [_l("先に、座っているテーブルを選んでください。")]})
+
+    def earlier() -> NoteReceipt | None:
+        row = db.session.execute(select(Comment.id, Comment.receipt_no, Comment.participant_id)
+                                 .where(Comment.submission_key == submission_key)).first()
+        if row is None:
+            return None
+        if row.participant_id != participant.id:
+            return NoteReceipt(0, "", False)  # someone else's key: never theirs to read back
+        return NoteReceipt(row.id, row.receipt_no, False)
+
     if submission_key:
-        existing = db.session.scalar(select(Comment).where(Comment.submission_key == submission_key))
-        if existing is not None:
-            if existing.participant_id == participant.id:
-                db.session.commit()
-                return existing, False
-            submission_key = None  # someone else's key: never theirs to read back
+        found = earlier()
+        if found is not None and found.comment_id:
+            db.session.commit()
+            return found
+        if found is not None:
+            submission_key = None
     for _attempt in range(5):
         comment = _new_comment(workshop, topic, body, channel="workshop", table_id=seat.table_id,
-                               participant=participant, submission_key=submission_key)
+                               participant=participant, submission_key=submission_key, consultation=consultation)
         try:
             with db.session.begin_nested():
                 db.session.add(comment)
+            receipt = NoteReceipt(comment.id, comment.receipt_no, True)
             db.session.commit()
-            return comment, True
+            return receipt
         except IntegrityError:
             if submission_key:
-                existing = db.session.scalar(select(Comment).where(Comment.submission_key == submission_key))
-                if existing is not None:
+                found = earlier()
+                if found is not None and found.comment_id:
                     db.session.commit()
-                    return existing, False
+                    return found
             # else: a receipt number collided (1 in 2^60); draw another
     raise RuntimeError("could not allocate a receipt number")
 
@@ -718,8 +738,8 @@ def _dot_target(workshop: Workshop, target: str) -> tuple[int | None, int | None
 
 
 def spend_dot(workshop: Workshop, participant: Participant, target: str,
-              slot_hint: int | None = None) -> tuple[DotVote, bool]:
-    """Put one dot on a note ('c<id>') or a proposal ('p<id>'); return (dot, created).
+              slot_hint: int | None = None, *, seat: WorkshopSeat | None = None) -> tuple[DotVote, bool, int]:
+    """Put one dot on a note ('c<id>') or a proposal ('p<id>'); return (dot, created, dots left).
 
     Each dot takes the lowest free slot 1 … dots per participant; the database's unique
     (workshop, participant, slot) makes racing requests take different slots or fail, so no one
@@ -729,7 +749,7 @@ def spend_dot(workshop: Workshop, participant: Participant, target: str,
     """
     comment_id, proposal_id = _dot_target(workshop, target)
     _require_open(workshop)
-    if seat_of(workshop, participant) is None:
+    if (seat or seat_of(workshop, participant)) is None:
         raise InvalidInput({"table": [_l("先に、座っているテーブルを選んでください。")]})
     budget = workshop.dots_per_participant
     for _attempt in range(budget + 2):
@@ -738,7 +758,7 @@ def spend_dot(workshop: Workshop, participant: Participant, target: str,
         hinted = taken.get(slot_hint) if slot_hint else None
         if hinted is not None and (hinted.comment_id, hinted.proposal_id) == (comment_id, proposal_id):
             db.session.commit()
-            return hinted, False
+            return hinted, False, max(budget - len(taken), 0)
         free = [s for s in range(1, budget + 1) if s not in taken]
         if not free:
             db.session.rollback()
@@ -749,20 +769,23 @@ def spend_dot(workshop: Workshop, participant: Participant, target: str,
             with db.session.begin_nested():
                 db.session.add(dot)
             db.session.commit()
-            return dot, True
+            return dot, True, len(free) - 1
         except IntegrityError:
             continue  # a parallel request took that slot; look again
     db.session.rollback()
     raise BudgetExhausted(0)
 
 
-def remove_dot(workshop: Workshop, participant: Participant, dot_id: int) -> bool:
-    """Take one's own dot back, freeing its slot; False when it was already gone."""
+def remove_dot(workshop: Workshop, participant: Participant, dot_id: int) -> tuple[bool, int]:
+    """Take one's own dot back, freeing its slot; return (removed, dots left). Removed is False
+    when the dot was already gone (a re-sent form)."""
     _require_open(workshop)
     result = db.session.execute(delete(DotVote).where(DotVote.id == dot_id, DotVote.workshop_id == workshop.id,
                                                       DotVote.participant_id == participant.id))
+    used = db.session.scalar(select(func.count(DotVote.id)).where(DotVote.workshop_id == workshop.id,
+                                                                  DotVote.participant_id == participant.id))
     db.session.commit()
-    return bool(result.rowcount)
+    return bool(result.rowcount), max(workshop.dots_per_participant - used, 0)
 
 
 # --- paper capture ----------------------------------------------------------------------------
@@ -1044,49 +1067,57 @@ def live_version(workshop: Workshop) -> str:
 
 
 def live_state(workshop: Workshop, *, recent: int = 60, top: int = 10) -> dict:
-    """What the projector shows: counts, the latest notes by table and topic, and dot totals."""
+    """What the projector shows: counts, the latest notes by table and topic, and dot totals.
+
+    Aggregates and two LIMITed queries: the cost does not grow with the hall's output.
+    """
+    wid = workshop.id
     tables = {t.id: t for t in workshop.tables}
     topics = list(workshop.topics)
-    notes = workshop_notes(workshop)
-    note_dots = note_dot_totals(workshop)
-    themes = {t.id: t.name for t in workshop.themes}
-    seats = dict(db.session.execute(select(WorkshopSeat.table_id, func.count(WorkshopSeat.id))
-                                    .where(WorkshopSeat.workshop_id == workshop.id)
-                                    .group_by(WorkshopSeat.table_id)).all())
+    themes = dict(db.session.execute(select(Theme.id, Theme.name).where(Theme.workshop_id == wid)).all())
+    phone_dots = (select(DotVote.comment_id.label("comment_id"), func.count(DotVote.id).label("n"))
+                  .where(DotVote.workshop_id == wid, DotVote.comment_id.is_not(None))
+                  .group_by(DotVote.comment_id).subquery())
+    dots = Comment.paper_dots + func.coalesce(phone_dots.c.n, 0)
+    visible = (Comment.workshop_id == wid, Comment.status != "hidden")
+    notes = select(Comment, dots.label("dots")).outerjoin(phone_dots, phone_dots.c.comment_id == Comment.id) \
+        .where(*visible)
 
-    def note_json(c: Comment) -> dict:
+    def note_json(c: Comment, n: int) -> dict:
         table = tables.get(c.table_id)
         return {"id": c.id, "topic_id": c.topic_id, "table_id": c.table_id, "table": table.name if table else "",
-                "body": c.public_text, "channel": c.channel, "dots": note_dots.get(c.id, 0),
-                "theme": themes.get(c.theme_id, "")}
+                "body": c.public_text, "channel": c.channel, "dots": int(n or 0), "theme": themes.get(c.theme_id, "")}
 
     by_topic = {t.id: {"notes": 0, "dots": 0} for t in topics}
-    by_table = {t.id: {"notes": 0} for t in tables.values()}
-    for c in notes:
-        if c.topic_id in by_topic:
-            by_topic[c.topic_id]["notes"] += 1
-            by_topic[c.topic_id]["dots"] += note_dots.get(c.id, 0)
-        if c.table_id in by_table:
-            by_table[c.table_id]["notes"] += 1
+    for topic_id, n, d in db.session.execute(
+            select(Comment.topic_id, func.count(Comment.id), func.coalesce(func.sum(dots), 0))
+            .outerjoin(phone_dots, phone_dots.c.comment_id == Comment.id).where(*visible).group_by(Comment.topic_id)):
+        if topic_id in by_topic:
+            by_topic[topic_id] = {"notes": int(n), "dots": int(d)}
+    by_table = dict(db.session.execute(select(Comment.table_id, func.count(Comment.id)).where(*visible)
+                                       .group_by(Comment.table_id)).all())
+    seats = dict(db.session.execute(select(WorkshopSeat.table_id, func.count(WorkshopSeat.id))
+                                    .where(WorkshopSeat.workshop_id == wid).group_by(WorkshopSeat.table_id)).all())
     proposal_dots = proposal_dot_totals(workshop)
     proposals = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(list(proposal_dots))))} \
         if proposal_dots else {}
     for pid, n in proposal_dots.items():
         if proposals.get(pid) is not None and proposals[pid].topic_id in by_topic:
             by_topic[proposals[pid].topic_id]["dots"] += n
-    ranked = sorted((c for c in notes if note_dots.get(c.id)), key=lambda c: (-note_dots[c.id], c.id))[:top]
+    latest = db.session.execute(notes.order_by(Comment.id.desc()).limit(recent)).all() if recent else []
+    ranked = db.session.execute(notes.where(dots > 0).order_by(dots.desc(), Comment.id).limit(top)).all() if top else []
     ranked_proposals = sorted(proposal_dots.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return {
-        "workshop": {"id": workshop.id, "title": workshop.title, "state": workshop.state,
+        "workshop": {"id": wid, "title": workshop.title, "state": workshop.state,
                      "join_code": workshop.join_code, "dots_per_participant": workshop.dots_per_participant},
         "participants": sum(seats.values()),
-        "notes_total": len(notes),
-        "dots_total": sum(note_dots.values()) + sum(proposal_dots.values()),
+        "notes_total": sum(v["notes"] for v in by_topic.values()),
+        "dots_total": sum(v["dots"] for v in by_topic.values()),
         "topics": [{"id": t.id, "number": t.number, "title": t.title, **by_topic[t.id]} for t in topics],
-        "tables": [{"id": t.id, "name": t.name, "participants": seats.get(t.id, 0), **by_table[t.id]}
+        "tables": [{"id": t.id, "name": t.name, "participants": seats.get(t.id, 0), "notes": by_table.get(t.id, 0)}
                    for t in tables.values()],
-        "recent": [note_json(c) for c in notes[-recent:][::-1]],
-        "top_notes": [note_json(c) for c in ranked],
+        "recent": [note_json(c, n) for c, n in latest],
+        "top_notes": [note_json(c, n) for c, n in ranked],
         "top_proposals": [{"id": pid, "text": proposals[pid].text, "topic_id": proposals[pid].topic_id, "dots": n}
                           for pid, n in ranked_proposals if pid in proposals],
     }

@@ -501,6 +501,7 @@ def phone_join(code: str):
     workshop, page = _phone_workshop(code)
     if page:
         return page
+    code = workshop.join_code
     try:
         ws.join_workshop(workshop, ensure_participant(), request.form)
     except InvalidInput as exc:
@@ -509,7 +510,7 @@ def phone_join(code: str):
         return _render_join(workshop, values, exc.errors, 422)
     except NotAccepting:
         return _closed(workshop)
-    return redirect(url_for(".phone", code=workshop.join_code), code=303)
+    return redirect(url_for(".phone", code=code), code=303)
 
 
 @bp.route("/w/<code>/notes", methods=["POST"])
@@ -524,16 +525,17 @@ def phone_note(code: str):
         return redirect(url_for(".phone", code=workshop.join_code), code=303)
     key = request.form.get("submission_key", "")
     key = key if 16 <= len(key) <= 64 else None
+    code = workshop.join_code  # read before the commit: nothing to reload afterwards
     try:
-        comment, _created = ws.post_note(workshop, participant, request.form, submission_key=key)
+        receipt = ws.post_note(workshop, participant, request.form, submission_key=key, seat=seat)
     except InvalidInput as exc:
         db.session.rollback()
         values = {k: request.form.get(k, "") for k in PHONE_NOTE_FIELDS}
         return _render_phone(workshop, participant, seat, values, exc.errors, 422)
     except NotAccepting:
         return _closed(workshop, request.form.get("body", ""))
-    flash(_("付箋を送りました（受付番号 %(no)s）。", no=comment.receipt_no), "success")
-    return redirect(url_for(".phone", code=workshop.join_code, _anchor="note-form"), code=303)
+    flash(_("付箋を送りました（受付番号 %(no)s）。", no=receipt.receipt_no), "success")
+    return redirect(url_for(".phone", code=code, _anchor="note-form"), code=303)
 
 
 def _dots_args(source) -> dict:
@@ -580,17 +582,17 @@ def phone_dot(code: str):
         return redirect(url_for(".phone", code=workshop.join_code), code=303)
     args = _dots_args(request.form)
     target = request.form.get("target", "")
+    code = workshop.join_code
     try:
-        _dot, created = ws.spend_dot(workshop, participant, target, _int_arg("slot"))
+        _dot, created, left = ws.spend_dot(workshop, participant, target, _int_arg("slot"), seat=seat)
     except InvalidInput as exc:
         db.session.rollback()
         return _render_dots(workshop, participant, seat, exc.errors, 422, args)
     except NotAccepting:
         return _closed(workshop)
-    left = ws.dot_state(workshop, participant).left
     flash(_("ドットを貼りました。残りは%(left)d個です。", left=left) if created
           else _("このドットはすでに貼ってあります。残りは%(left)d個です。", left=left), "success")
-    return redirect(url_for(".phone_dots", code=workshop.join_code, _anchor=f"target-{target}", **args), code=303)
+    return redirect(url_for(".phone_dots", code=code, _anchor=f"target-{target}", **args), code=303)
 
 
 @bp.route("/w/<code>/dots/<int:dot_id>/remove", methods=["POST"])
@@ -603,13 +605,13 @@ def phone_dot_remove(code: str, dot_id: int):
     if participant is None:
         return redirect(url_for(".phone", code=workshop.join_code), code=303)
     args = _dots_args(request.form)
+    code = workshop.join_code
     try:
-        removed = ws.remove_dot(workshop, participant, dot_id)
+        removed, left = ws.remove_dot(workshop, participant, dot_id)
     except NotAccepting:
         return _closed(workshop)
-    left = ws.dot_state(workshop, participant).left
     flash(_("ドットを1つ外しました。残りは%(left)d個です。", left=left) if removed
           else _("このドットはすでに外してあります。残りは%(left)d個です。", left=left), "success")
     target = request.form.get("target", "")
-    return redirect(url_for(".phone_dots", code=workshop.join_code, _anchor=f"target-{target}" if target else None,
-                            **args), code=303)
+    return redirect(url_for(".phone_dots", code=code, _anchor=f"target-{target}" if target else None, **args),
+                    code=303)
