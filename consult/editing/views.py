@@ -44,6 +44,13 @@ def _consultation():
     return consultation
 
 
+def _topic(slug: str):
+    """get_topic_or_404, refusing a NUL first: PostgreSQL rejects NUL in a query (a 500 otherwise)."""
+    if "\x00" in slug:
+        abort(404)
+    return get_topic_or_404(slug)
+
+
 def _get(model, ident):
     obj = db.session.get(model, ident)
     if obj is None:
@@ -224,13 +231,13 @@ def _render_topic(topic, *, proposal_values=None, errors=None, status=200):
 @bp.route("/staff/consultation/topics/<slug>")
 @requires(EDIT)
 def topic(slug: str):
-    return _render_topic(get_topic_or_404(slug))
+    return _render_topic(_topic(slug))
 
 
 @bp.route("/staff/consultation/topics/<slug>/settings", methods=["GET", "POST"])
 @requires(EDIT)
 def topic_settings(slug: str):
-    topic = get_topic_or_404(slug)
+    topic = _topic(slug)
     if request.method == "GET":
         return render_template("editing/topic_form.html", topic=topic, values=services.topic_values(topic), errors={})
     try:
@@ -255,7 +262,7 @@ SECTION_FIELDS = ("heading", "body", "note", "anchor", "base_revision")
 @bp.route("/staff/consultation/topics/<slug>/sections/new", methods=["GET", "POST"])
 @requires(EDIT)
 def section_new(slug: str):
-    topic = get_topic_or_404(slug)
+    topic = _topic(slug)
     if request.method == "GET":
         return _section_form(topic, None, dict.fromkeys(SECTION_FIELDS, ""))
     values = {name: request.form.get(name, "") for name in SECTION_FIELDS}
@@ -383,7 +390,7 @@ def section_revision(section_id: int, number: int):
 @bp.route("/topics/<slug>/sections/<anchor>/history")
 def public_history(slug: str, anchor: str):
     """Public: every revision of one section, with what changed between two of them."""
-    topic = get_topic_or_404(slug)
+    topic = _topic(slug)
     section = next((s for s in topic.sections if s.anchor == anchor), None)
     if section is None:
         abort(404)
@@ -398,7 +405,7 @@ def public_history(slug: str, anchor: str):
 @bp.route("/staff/consultation/topics/<slug>/proposals", methods=["POST"])
 @requires(EDIT)
 def proposal_add(slug: str):
-    topic = get_topic_or_404(slug)
+    topic = _topic(slug)
     try:
         proposal = services.add_proposal(topic, request.form, current_user)
     except InvalidInput as exc:

@@ -230,3 +230,15 @@ def test_markdown_that_breaks_nothing(staff, client, topic):
     html = public.get_data(as_text=True)
     assert "<script>alert('x')</script>" not in html and "<img src=x" not in html
     assert staff_client.get(f"/staff/consultation/sections/{section.id}/diff?a=1&b=2").status_code == 200
+
+
+def test_public_history_with_odd_input(client):
+    from tests.security.test_hostile_input import PAYLOADS
+
+    for payload in PAYLOADS:
+        response = client.get("/topics/counters/sections/issues/history", query_string={"a": payload, "b": payload})
+        assert response.status_code == 404
+        response = client.get(f"/topics/counters/sections/{payload[:40]}/history")
+        assert response.status_code in (404, 308), payload
+        response = client.get(f"/topics/{payload[:40]}/sections/issues/history")
+        assert response.status_code in (404, 308), payload

@@ -139,3 +139,15 @@ def test_guessing_is_rate_limited(client):
 def test_home_links_to_the_receipt_page_once_open(client):
     html = client.get("/").get_data(as_text=True)
     assert re.search(r'href="/receipt"', html)
+
+
+def test_hostile_input_never_breaks_the_page(client):
+    from tests.security.test_hostile_input import PAYLOADS
+
+    for payload in PAYLOADS:
+        response = _lookup(client, payload)
+        assert response.status_code in (404, 422), payload
+        html = response.get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in html and "<svg/onload" not in html
+    assert client.post("/receipt", data={}).status_code == 422
+    assert client.post("/receipt", json={"receipt_no": ["x"]}).status_code == 422

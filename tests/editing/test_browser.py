@@ -1,0 +1,115 @@
+"""The editing screens and the receipt page in Debian's Chromium: axe (WCAG 2.1 AA), the live
+preview script under the real CSP and CSRF, keyboard focus, and reflow at 320 px."""
+
+import io
+
+from openpyxl import Workbook
+
+from consult.auth.services import create_user
+from consult.extensions import db
+from consult.participation.models import Comment
+from consult.participation.services import new_receipt_no
+from tests.browser.conftest import browser, desktop, phone, server  # noqa: F401  (fixtures)
+from tests.browser.test_accessibility import violations
+
+PASSWORD = "a long enough password"
+
+
+def _sign_in(page, server, email):
+    page.goto(server + "/login")
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url("**/staff")
+
+
+def test_editing_screens_have_no_axe_violations(app, topic, server, desktop):  # noqa: F811
+    create_user("editor@example.jp", "secretariat", PASSWORD)
+    section = topic("counters").sections[1]
+    proposal = topic("counters").proposals[0]
+    section_id, proposal_id = section.id, proposal.id
+    page = desktop
+    _sign_in(page, server, "editor@example.jp")
+
+    # A revision through the form, so that history and diff have something to show.
+    page.goto(f"{server}/staff/consultation/sections/{section_id}")
+    body = page.get_by_role("textbox", name="本文（Markdown）")
+    body.fill(body.input_value().replace("出張所", "支所") + "\n\n**追加の段落**")
+    page.get_by_role("button", name="新しい版として保存する").click()
+    page.wait_for_url(f"**/staff/consultation/topics/counters#section-{section_id}")
+    assert "第2版として保存しました" in page.content()
+
+    found = {}
+    for path in ["/staff/consultation", "/staff/consultation/settings", "/staff/consultation/meetings",
+                 "/staff/consultation/phase", "/staff/consultation/topics/counters",
+                 "/staff/consultation/topics/counters/settings", "/staff/consultation/topics/counters/sections/new",
+                 f"/staff/consultation/sections/{section_id}", f"/staff/consultation/sections/{section_id}/history",
+                 f"/staff/consultation/sections/{section_id}/diff?a=1&b=2",
+                 f"/staff/consultation/sections/{section_id}/revisions/1",
+                 f"/staff/consultation/proposals/{proposal_id}", "/staff/consultation/wards",
+                 "/staff/consultation/import", f"/topics/counters/sections/{section.anchor}/history", "/receipt"]:
+        page.goto(server + path)
+        problems = violations(page)
+        if problems:
+            found[path] = problems
+
+    # Forms with errors, and an import preview with row errors.
+    page.goto(server + "/staff/consultation/phase")
+    page.get_by_role("textbox", name="締切日時（日本時間）").first.fill("2030-10-01T09:00")
+    page.locator("#open_at").fill("2030-10-31T17:00")
+    page.get_by_role("button", name="受付期間を保存する").click()
+    assert "締切日時は受付開始日時より後にしてください。" in page.content()
+    if violations(page):
+        found["period with errors"] = violations(page)
+
+    wb = Workbook()
+    wb.active.append(["審議事項", "見出し", "本文"])
+    wb.active.append(["9", "", "本文"])
+    data = io.BytesIO()
+    wb.save(data)
+    page.goto(server + "/staff/consultation/import")
+    page.locator("#file").set_input_files(files=[{"name": "bad.xlsx", "mimeType": "application/octet-stream",
+                                                         "buffer": data.getvalue()}])
+    page.get_by_role("button", name="アップロードして確認する").click()
+    assert "何も保存していません" in page.content()
+    if violations(page):
+        found["import with errors"] = violations(page)
+    assert found == {}
+
+
+def test_live_preview_runs_under_the_csp(app, server, desktop):  # noqa: F811
+    create_user("preview@example.jp", "admin", PASSWORD)
+    page = desktop
+    _sign_in(page, server, "preview@example.jp")
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(server + "/staff/consultation/topics/roles/sections/new")
+    page.get_by_role("textbox", name="本文（Markdown）").fill("**ライブ**プレビュー\n\n<script>alert(1)</script>")
+    page.wait_for_selector("#body-preview strong", timeout=5000)
+    html = page.inner_html("#body-preview")
+    assert "<strong>ライブ</strong>" in html and "<script" not in html
+    assert errors == []
+
+
+def test_receipt_lookup_by_keyboard_on_a_phone(app, topic, server, phone):  # noqa: F811
+    comment = Comment(receipt_no=new_receipt_no(), topic=topic("roles"), ward_code="chuo", relation="resident",
+                      body="本文は表示されない", status="pending")
+    db.session.add(comment)
+    db.session.commit()
+    page = phone
+    page.goto(server + "/receipt")
+    field = page.locator("#receipt_no")
+    field.focus()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.type(comment.receipt_no.lower().replace("-", ""))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=受付済")
+    assert "本文は表示されない" not in page.content()
+    assert violations(page) == []
+    width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1] + 1
+
+    page.locator("#receipt_no").fill("ZZZZ-ZZZZ-ZZZZ")
+    page.get_by_role("button", name="確認する").click()
+    page.wait_for_selector("text=見つかりませんでした")
+    assert violations(page) == []
