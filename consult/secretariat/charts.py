@@ -78,10 +78,10 @@ def stacked_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tu
             parts.append(f'<rect x="{x:.1f}" y="{y + 17}" width="{w:.1f}" height="20" fill="{colour}" '
                          f'stroke="#ffffff" stroke-width="1"/>')
             short = series[j][0]
-            text = f"{short}{value:,}" + (f" ({100 * value / total:.0f}%)" if percent else "")
-            if _text_width(text, 12) + 6 > w:
-                text = f"{short}{value:,}"
-            if _text_width(text, 12) + 6 <= w:
+            candidates = ([f"{short}{value:,} ({100 * value / total:.0f}%)"] if percent else []) + [
+                f"{short}{value:,}", f"{value:,}"]
+            text = next((t for t in candidates if _text_width(t, 12) + 6 <= w), None)
+            if text:  # too narrow for any: the table beside the chart carries the figure
                 parts.append(f'<text x="{x + 3:.1f}" y="{y + 32}" font-size="12" fill="#ffffff">{escape(text)}</text>')
             x += w
         after = f"{unit}{total:,}" if unit else f"{total:,}"

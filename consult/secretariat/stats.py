@@ -371,7 +371,7 @@ def group_counts(f: ReviewFilter, *, states=("confirmed",)) -> dict[int, list[Gr
         .outerjoin(Comment, and_(Comment.opinion_group_id == OpinionGroup.id, *f.comment_conditions()))
         .where(Topic.consultation_id == f.consultation_id, OpinionGroup.state.in_(states),
                *([OpinionGroup.topic_id == f.topic_id] if f.topic_id is not None else []))
-        .group_by(OpinionGroup.id)
+        .group_by(OpinionGroup.id, Topic.number)
         .order_by(Topic.number, OpinionGroup.position, OpinionGroup.id)).all()
     out: dict[int, list[GroupCount]] = {}
     for group, n in rows:

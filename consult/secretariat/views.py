@@ -1,6 +1,7 @@
 """The secretariat's pages. Views are thin: they parse the request, call the services with plain
 values, and render or redirect (303 after every POST). Every staff view carries @requires."""
 
+import json
 import tempfile
 from dataclasses import dataclass
 
@@ -66,17 +67,24 @@ def filter_options(consultation_id: int) -> dict:
             "workshops": workshops, "groups": groups.groups_for_select(consultation_id)}
 
 
+def _pct(value):
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _ci(interval):
+    return "—" if interval is None else f"{100 * interval[0]:.1f}–{100 * interval[1]:.1f}%"
+
+
+def template_helpers() -> dict:
+    """What every secretariat template may use (also given by the CLI, outside a request)."""
+    return {"pct": _pct, "ci": _ci, "channel_labels": channel_labels(), "status_labels": status_labels(),
+            "category_labels": response_category_labels(), "group_state_labels": group_state_labels(),
+            "can": can, "channels": CHANNELS}
+
+
 @bp.context_processor
 def _helpers():
-    def pct(value):
-        return "—" if value is None else f"{100 * value:.1f}%"
-
-    def ci(interval):
-        return "—" if interval is None else f"{100 * interval[0]:.1f}–{100 * interval[1]:.1f}%"
-
-    return {"pct": pct, "ci": ci, "channel_labels": channel_labels(), "status_labels": status_labels(),
-            "category_labels": response_category_labels(), "group_state_labels": group_state_labels(),
-            "can": can}
+    return template_helpers()
 
 
 def _filter_or_errors(default_status: str = "active"):
@@ -227,7 +235,7 @@ def moderation_comment(comment_id: int):
     if request.method == "GET":
         return _render_comment(comment)
     action = request.form.get("action", "")
-    seen = request.form.get("version", "")
+    seen = request.form.get("version")  # absent: no check (the pages always send it)
     try:
         if action == "publish":
             moderation.publish(current_user, comment, seen=seen)
@@ -391,7 +399,7 @@ def group_assign():
     return_group = request.form.get("return_group", "")
     if return_group.isdigit() and len(return_group) < 10:
         back = url_for("secretariat.group_detail", group_id=int(return_group))
-    raw = request.form.get("group", "")
+    raw = request.form.get("target_group", "")
     try:
         ids = moderation.parse_ids(request.form.getlist("ids"))
         if raw == "none":
@@ -399,7 +407,7 @@ def group_assign():
         else:
             group = groups.get_group(int(raw), consultation.id) if raw.isdigit() and len(raw) < 10 else None
             if group is None:
-                raise InvalidInput({"group": [_l("振り分け先の意見グループを選んでください。")]})
+                raise InvalidInput({"target_group": [_l("振り分け先の意見グループを選んでください。")]})
         result = groups.assign(current_user, ids, group)
     except InvalidInput as exc:
         db.session.rollback()
@@ -429,7 +437,7 @@ def review_document():
         return _filter_error_page("secretariat/document.html", consultation, errors, doc=None)
     return render_template("secretariat/document.html", consultation=consultation, f=f, values=f.values(),
                            errors={}, options=filter_options(consultation.id), doc=document.build(f),
-                           vote_labels=vote_labels(), channels=CHANNELS, verdicts=exports.verdict_labels(),
+                           vote_labels=vote_labels(), verdicts=exports.verdict_labels(),
                            ward_labels=dict(ward_choices()))
 
 
@@ -544,6 +552,11 @@ def export_comments():
 
 # --- the audit log (admins) ----------------------------------------------------------------
 
+def _json_text(value) -> str | None:
+    """Before/after values as readable JSON (Japanese as written, not \\u escapes)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+
+
 @bp.route("/staff/audit")
 @requires("read_audit_log")
 def audit_log():
@@ -561,6 +574,7 @@ def audit_log():
     total = db.session.scalar(count)
     events = db.session.execute(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PER_PAGE)
                                 .offset((page - 1) * AUDIT_PER_PAGE)).all()
+    events = [(event, email, _json_text(event.before), _json_text(event.after)) for event, email in events]
     return render_template("secretariat/audit.html", events=events, total=total, page=page,
                            per_page=AUDIT_PER_PAGE, values=values)
 
