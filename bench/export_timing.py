@@ -31,6 +31,8 @@ class ExportRun:
     baseline_rss_mb: float
     output_mb: float
     tool: str
+    cpu_seconds: float = 0.0  # user + system CPU time of the export's process
+    baseline_cpu_seconds: float = 0.0
 
     @property
     def growth_mb(self) -> float:
@@ -57,8 +59,8 @@ def _command(tool: str, fmt: str, output: Path, extra: list[str]) -> list[str]:
     return [str(PYTHON), str(ROOT / "bench" / "export_job.py"), "--format", fmt, "--output", str(output), *extra]
 
 
-def _run(cmd: list[str], env: dict, log: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one command."""
+def _run(cmd: list[str], env: dict, log: Path) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds) of one command."""
     with open(log, "ab") as out:
         out.write(("$ " + " ".join(cmd) + "\n").encode())
         out.flush()
@@ -69,18 +71,18 @@ def _run(cmd: list[str], env: dict, log: Path) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"export failed ({proc.returncode}): {' '.join(cmd)}; see {log}")
-    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # ru_maxrss: KiB on Linux
 
 
 def measure(fmt: str, *, env: dict, workdir: Path, log: Path, rows: int, tool: str) -> ExportRun:
     output = workdir / f"comments.{fmt}"
     empty = workdir / f"empty.{fmt}"
-    base_s, base_mb = _run(_command(tool, fmt, empty, EMPTY_FILTER), env, log)
-    seconds, peak = _run(_command(tool, fmt, output, []), env, log)
+    base_s, base_mb, base_cpu = _run(_command(tool, fmt, empty, EMPTY_FILTER), env, log)
+    seconds, peak, cpu = _run(_command(tool, fmt, output, []), env, log)
     size = output.stat().st_size / 1e6
     output.unlink()
     empty.unlink(missing_ok=True)
-    return ExportRun(fmt, rows, seconds, peak, base_s, base_mb, size, tool)
+    return ExportRun(fmt, rows, seconds, peak, base_s, base_mb, size, tool, cpu, base_cpu)
 
 
 if __name__ == "__main__":

@@ -104,10 +104,21 @@ def make_app(db_path: Path):
     return app
 
 
-def profile_paths(db_path: Path, paths: list[str], *, interval: float = 0.001) -> list[Profile]:
+def profile_paths(db_path: Path, paths: list[str], *, interval: float = 0.001,
+                  pragmas: list[str] | None = None) -> list[Profile]:
     from sqlalchemy import event
 
     app = make_app(db_path)
+    if pragmas:  # an experiment: extra PRAGMAs on every connection (e.g. cache_size=-262144)
+        with app.app_context():
+            from consult.extensions import db as _db
+
+            @event.listens_for(_db.engine, "connect")
+            def _extra_pragmas(dbapi_conn, _record):
+                for pragma in pragmas:
+                    dbapi_conn.execute(f"PRAGMA {pragma}")
+
+            _db.engine.dispose()
     client = app.test_client()
     status = client.post("/login", data={"email": PROFILE_USER[0], "password": PROFILE_USER[1]}).status_code
     if status != 303:
@@ -207,9 +218,10 @@ def main(argv=None) -> int:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--lines", type=int, default=60)
     parser.add_argument("--json", action="store_true", help="print a JSON list of the Markdown sections")
+    parser.add_argument("--pragma", action="append", default=[], help="an extra PRAGMA per connection (experiments)")
     parser.add_argument("paths", nargs="+", help='paths to GET; end one with " [304]" to send its ETag back')
     args = parser.parse_args(argv)
-    sections = [render(r, max_profile_lines=args.lines) for r in profile_paths(args.db.resolve(), args.paths)]
+    sections = [render(r, max_profile_lines=args.lines) for r in profile_paths(args.db.resolve(), args.paths, pragmas=args.pragma)]
     if args.json:
         import json
 

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sqlite3
 import subprocess
 import sys
@@ -400,7 +401,30 @@ def profile_misses(results: list[dict], verdicts: list[dict], settings: Settings
         return [{"key": "error", "markdown": f"profiling failed:\n```\n{proc.stderr[-2000:]}\n```"}]
     for (key, _path), md in zip(todo, json.loads(proc.stdout)):
         out.append({"key": key, "size": largest["size"], "markdown": md})
+    for fmt in ("csv", "xlsx"):
+        if f"export_{fmt}" in wanted:
+            out.append({"key": f"export_{fmt}", "size": largest["size"], "markdown": profile_export(fmt, db)})
     return out
+
+
+def profile_export(fmt: str, db: Path) -> str:
+    """pyinstrument over bench/export_job.py (the CLI's functions) for one format."""
+    log(f"profiling the {fmt} export on {db.parent.name}")
+    out = db.parent / f"profile-export.{fmt}"
+    cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "pyinstrument", "-r", "text", "-i", "0.005",
+           str(ROOT / "bench" / "export_job.py"), "--format", fmt, "--output", str(out)]
+    env = {**os.environ, **build.env_for(db), "PYTHONPATH": str(ROOT / "bench" / ".tools")}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+    out.unlink(missing_ok=True)
+    text = proc.stdout if proc.returncode == 0 else proc.stderr[-3000:]
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    start = next((i for i, ln in enumerate(lines) if "main" in ln and "export_job" in ln), 0)
+    kept = [ln for ln in lines[start:] if re.search(r"^\s*[│├└─ ]*\d+\.\d+ ", ln)]
+    # The heaviest frames: lines whose time is at least 2 % of the whole.
+    total = float(re.search(r"(\d+\.\d+)", kept[0]).group(1)) if kept else 0
+    heavy = [ln for ln in kept if total and float(re.search(r"(\d+\.\d+)", ln).group(1)) >= 0.02 * total]
+    return (f"**{fmt.upper()} export** (`bench/export_job.py --format {fmt}`, the CLI's functions) under pyinstrument, "
+            f"frames of at least 2 % of {total:.1f} s:\n\n```\n" + "\n".join(heavy[:70]) + "\n```\n")
 
 
 def ensure_tools(quick: bool) -> None:
