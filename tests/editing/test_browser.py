@@ -1,18 +1,58 @@
 """The editing screens and the receipt page in Debian's Chromium: axe (WCAG 2.1 AA), the live
-preview script under the real CSP and CSRF, keyboard focus, and reflow at 320 px."""
+preview script under the real CSP and CSRF, keyboard focus, and reflow at 320 px.
+
+tests/browser keeps one Playwright for the whole session; a second sync Playwright cannot start
+in the same thread while it runs, so each test here drives its own Chromium in a worker thread.
+"""
 
 import io
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from openpyxl import Workbook
 
 from consult.auth.services import create_user
 from consult.extensions import db
 from consult.participation.models import Comment
 from consult.participation.services import new_receipt_no
-from tests.browser.conftest import browser, desktop, phone, server  # noqa: F401  (fixtures)
+from tests.browser.conftest import ARGS, CHROMIUM, DESKTOP, PHONE, server  # noqa: F401  (server is a fixture)
 from tests.browser.test_accessibility import violations
 
 PASSWORD = "a long enough password"
+
+
+def _in_chromium(body, context_options):
+    """Run body(page) in a fresh Chromium, in a thread of its own."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+
+    def run():
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                context = browser.new_context(**context_options, locale="ja-JP")
+                body(context.new_page())
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(run).result()
+
+
+@pytest.fixture
+def desktop():
+    return lambda body: _in_chromium(body, DESKTOP)
+
+
+@pytest.fixture
+def phone():
+    return lambda body: _in_chromium(body, PHONE)
 
 
 def _sign_in(page, server, email):
@@ -27,8 +67,11 @@ def test_editing_screens_have_no_axe_violations(app, topic, server, desktop):  #
     create_user("editor@example.jp", "secretariat", PASSWORD)
     section = topic("counters").sections[1]
     proposal = topic("counters").proposals[0]
-    section_id, proposal_id = section.id, proposal.id
-    page = desktop
+    section_id, proposal_id, anchor = section.id, proposal.id, section.anchor
+    desktop(lambda page: _editing_screens(page, server, section_id, proposal_id, anchor))
+
+
+def _editing_screens(page, server, section_id, proposal_id, anchor):
     _sign_in(page, server, "editor@example.jp")
 
     # A revision through the form, so that history and diff have something to show.
@@ -47,7 +90,7 @@ def test_editing_screens_have_no_axe_violations(app, topic, server, desktop):  #
                  f"/staff/consultation/sections/{section_id}/diff?a=1&b=2",
                  f"/staff/consultation/sections/{section_id}/revisions/1",
                  f"/staff/consultation/proposals/{proposal_id}", "/staff/consultation/wards",
-                 "/staff/consultation/import", f"/topics/counters/sections/{section.anchor}/history", "/receipt"]:
+                 "/staff/consultation/import", f"/topics/counters/sections/{anchor}/history", "/receipt"]:
         page.goto(server + path)
         problems = violations(page)
         if problems:
@@ -79,7 +122,10 @@ def test_editing_screens_have_no_axe_violations(app, topic, server, desktop):  #
 
 def test_live_preview_runs_under_the_csp(app, server, desktop):  # noqa: F811
     create_user("preview@example.jp", "admin", PASSWORD)
-    page = desktop
+    desktop(lambda page: _live_preview(page, server))
+
+
+def _live_preview(page, server):
     _sign_in(page, server, "preview@example.jp")
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -96,12 +142,16 @@ def test_receipt_lookup_by_keyboard_on_a_phone(app, topic, server, phone):  # no
                       body="本文は表示されない", status="pending")
     db.session.add(comment)
     db.session.commit()
-    page = phone
+    receipt_no = comment.receipt_no
+    phone(lambda page: _receipt(page, server, receipt_no))
+
+
+def _receipt(page, server, receipt_no):
     page.goto(server + "/receipt")
     field = page.locator("#receipt_no")
     field.focus()
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
-    page.keyboard.type(comment.receipt_no.lower().replace("-", ""))
+    page.keyboard.type(receipt_no.lower().replace("-", ""))
     page.keyboard.press("Enter")
     page.wait_for_selector("text=受付済")
     assert "本文は表示されない" not in page.content()
