@@ -64,6 +64,15 @@
         return li;
       }));
     }
+    var proposals = document.getElementById("pj-top-proposals");
+    if (proposals && data.top_proposals.length) {
+      replaceChildren(proposals, data.top_proposals.slice(0, TOP).map(function (proposal) {
+        var li = el("li");
+        li.appendChild(el("span", "pj-note__dots", label("dots", {n: proposal.dots})));
+        li.appendChild(document.createTextNode(" " + proposal.text));
+        return li;
+      }));
+    }
     var tables = document.getElementById("pj-tables");
     if (tables) {
       replaceChildren(tables, data.tables.map(function (table) {
