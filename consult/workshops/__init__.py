@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("workshops", __name__)
 
-from . import views  # noqa: E402,F401
+from . import cli, views  # noqa: E402,F401

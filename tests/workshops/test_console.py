@@ -171,3 +171,19 @@ def test_unknown_workshop_is_404(staff):
     client, _ = staff("admin")
     assert client.get("/staff/workshops/999999").status_code == 404
     assert client.post("/staff/workshops/999999/board/move", json={"comment": 1}).status_code == 404
+
+
+def test_cli_lists_opens_and_closes(runner):
+    listed = runner.invoke(args=["workshops", "list"])
+    assert listed.exit_code == 0 and "ws-chuo" in listed.output and "planned" in listed.output
+    opened = runner.invoke(args=["workshops", "open", "ws-kita"])
+    assert opened.exit_code == 0 and "join code" in opened.output
+    w = db.session.scalar(select(Workshop).where(Workshop.key == "ws-kita"))
+    assert w.state == "open" and w.join_code in opened.output
+    again = runner.invoke(args=["workshops", "close", w.join_code])
+    assert again.exit_code == 0 and "closed" in again.output
+    refused = runner.invoke(args=["workshops", "open", "ws-kita"])
+    assert refused.exit_code != 0 and "再び開始できません" in refused.output
+    assert runner.invoke(args=["workshops", "open", "nope"]).exit_code != 0
+    events = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_id == str(w.id))).all()
+    assert "workshop.open" in events and "workshop.close" in events
