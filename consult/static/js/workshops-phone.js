@@ -1,8 +1,8 @@
 /* consult — phones: a live character count under the note field (the server checks the limit
-   again; this only helps). Counts as the server does: NFKC, surrounding spaces trimmed. */
+   again; this only helps). Counts as the server does: NFKC, surrounding spaces trimmed. The
+   words come from the page (data-counter-label / data-counter-over), already translated. */
 (function () {
   "use strict";
-  var lang = document.documentElement.getAttribute("lang") || "ja";
   Array.prototype.forEach.call(document.querySelectorAll("textarea[data-counter-max]"), function (area) {
     var max = Number(area.getAttribute("data-counter-max"));
     var out = document.createElement("p");
@@ -18,13 +18,13 @@
     function update() {
       var n = length();
       var over = n > max;
-      out.textContent = lang === "en" ? n + " / " + max + " characters" + (over ? " — too long" : "")
-                                      : n + " / " + max + "文字" + (over ? "（長すぎます）" : "");
-      out.classList.toggle("ws-counter--over", over);
       // Announce only when crossing the limit, not at every keystroke.
       var band = over ? "over" : "ok";
       out.setAttribute("aria-live", band !== lastBand ? "polite" : "off");
       lastBand = band;
+      var text = (area.getAttribute("data-counter-label") || "{n} / {max}").split("{n}").join(String(n)).split("{max}").join(String(max));
+      out.textContent = text + (over ? (area.getAttribute("data-counter-over") || "") : "");
+      out.classList.toggle("ws-counter--over", over);
     }
     area.addEventListener("input", update);
     update();
