@@ -8,12 +8,14 @@ from typing import Any, Mapping
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from ..audit import record, snapshot
 from ..consultation.models import Topic
 from ..extensions import db
 from ..participation.models import Comment
 from ..participation.services import InvalidInput
+from ..workshops.models import Theme
 from ..text import has_forbidden_characters, normalise_newlines, visible_length
 from .models import RESPONSE_CATEGORIES, OpinionGroup
 
@@ -162,6 +164,7 @@ def overview(consultation_id: int) -> list[tuple[Topic, list[GroupLine], int]]:
     topics = db.session.scalars(select(Topic).where(Topic.consultation_id == consultation_id)
                                 .order_by(Topic.number)).all()
     groups = db.session.scalars(select(OpinionGroup).join(Topic, Topic.id == OpinionGroup.topic_id)
+                                .options(selectinload(OpinionGroup.source_theme).selectinload(Theme.workshop))
                                 .where(Topic.consultation_id == consultation_id)
                                 .order_by(OpinionGroup.state.desc(), OpinionGroup.position, OpinionGroup.id)).all()
     counts = db.session.execute(

@@ -247,11 +247,31 @@ class Representativeness:
     population_as_of: date | None
 
 
-def representativeness(f: ReviewFilter) -> Representativeness:
+@dataclass
+class Profiles:
+    """Participants counted by (ward, relation, age band) in one GROUP BY; the representativeness,
+    relation and age tables are sums of these few groups."""
+
+    counts: dict[tuple[str | None, str | None, str | None], int]
+
+    def by(self, index: int) -> dict[str | None, int]:
+        out: dict[str | None, int] = {}
+        for key, n in self.counts.items():
+            out[key[index]] = out.get(key[index], 0) + n
+        return out
+
+
+def profiles(f: ReviewFilter) -> Profiles:
     people = _people(f)
-    counts = dict(db.session.execute(
-        select(Participant.ward_code, func.count()).join(people, people.c.pid == Participant.id)
-        .group_by(Participant.ward_code)).all())
+    rows = db.session.execute(
+        select(Participant.ward_code, Participant.relation, Participant.age_band, func.count())
+        .join(people, people.c.pid == Participant.id)
+        .group_by(Participant.ward_code, Participant.relation, Participant.age_band)).all()
+    return Profiles({(w, r, a): n for w, r, a, n in rows})
+
+
+def representativeness(f: ReviewFilter, people: Profiles | None = None) -> Representativeness:
+    counts = (people or profiles(f)).by(0)
     wards = db.session.scalars(select(Ward).order_by(Ward.position)).all()
     labels = dict(_wards())
     city_n = sum(counts.get(w.code, 0) for w in wards)
@@ -305,21 +325,18 @@ class Breakdown:
     total: int
 
 
-def _profile_breakdown(f: ReviewFilter, column, codes) -> Breakdown:
-    people = _people(f)
-    counts = dict(db.session.execute(
-        select(column, func.count()).join(people, people.c.pid == Participant.id).group_by(column)).all())
+def _profile_breakdown(counts: dict, codes) -> Breakdown:
     rows = [(code, counts.get(code, 0)) for code in codes]
     rows.append(("", sum(n for code, n in counts.items() if code not in codes)))
     return Breakdown(rows, sum(counts.values()))
 
 
-def relations(f: ReviewFilter) -> Breakdown:
-    return _profile_breakdown(f, Participant.relation, RELATIONS)
+def relations(f: ReviewFilter, people: Profiles | None = None) -> Breakdown:
+    return _profile_breakdown((people or profiles(f)).by(1), RELATIONS)
 
 
-def age_bands(f: ReviewFilter) -> Breakdown:
-    return _profile_breakdown(f, Participant.age_band, AGE_BANDS)
+def age_bands(f: ReviewFilter, people: Profiles | None = None) -> Breakdown:
+    return _profile_breakdown((people or profiles(f)).by(2), AGE_BANDS)
 
 
 # --- for the review document and the workbook ---------------------------------------------

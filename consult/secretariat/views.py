@@ -112,7 +112,8 @@ def dashboard():
         return _filter_error_page("secretariat/dashboard.html", consultation, errors)
     totals = stats.totals(f)
     matrix = stats.topic_ward_matrix(f)
-    rep = stats.representativeness(f)
+    people = stats.profiles(f)
+    rep = stats.representativeness(f, people)
     proposals = stats.proposals_by_ward(f)
     days = stats.over_time(f)
     channels = channel_labels()
@@ -127,7 +128,7 @@ def dashboard():
     return render_template(
         "secretariat/dashboard.html", consultation=consultation, f=f, values=f.values(), errors={},
         options=filter_options(consultation.id), totals=totals, matrix=matrix, rep=rep, proposals=proposals,
-        days=days, relations=stats.relations(f), ages=stats.age_bands(f), vote_labels=votes,
+        days=days, relations=stats.relations(f, people), ages=stats.age_bands(f, people), vote_labels=votes,
         relation_labels=relation_labels(), age_band_labels=age_band_labels(), verdicts=exports.verdict_labels(),
         channel_chart=charts.stacked_chart(
             [(_("ご意見"), [totals.comments[c] for c in CHANNELS]), (_("参加者（延べ）"), [totals.participants[c] for c in CHANNELS]),
@@ -598,4 +599,5 @@ def open_data():
     chunks = exports.open_data_csv(consultation.id, with_groups=results.results_public(consultation))
     response = Response(chunks, content_type="text/csv; charset=utf-8", direct_passthrough=True)
     response.headers["Content-Disposition"] = 'attachment; filename="consult-open-data-comments.csv"'
+    response.headers["Cache-Control"] = "public, max-age=300"  # the same file for everyone; spares the database
     return response
