@@ -5,12 +5,14 @@
 ``consultation.phase`` (or ``consultation.period`` for a change of dates alone).
 
     draft ──open──▶ open ──close──▶ closed ──publish──▶ published
-                     ▲                │  ◀──unpublish──
+          ◀─back──   ▲                │  ◀──unpublish──
                      └────reopen──────┘
 
 Opening needs a closing time in the future; closing before that time is an early close and
 records the actual time; reopening (also the way to extend after a close) needs a new closing
-time; publishing records the time the results were published.
+time; publishing records the time the results were published. Going back from open to draft is
+only possible while nothing has arrived (no comment, no vote): a mistaken opening, or a fresh
+deployment whose seed starts open.
 """
 
 from datetime import datetime
@@ -18,8 +20,12 @@ from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
 
+from sqlalchemy import func, select
+
 from .. import audit
-from ..consultation.models import Consultation
+from ..consultation.models import Consultation, Proposal, Topic
+from ..extensions import db
+from ..participation.models import Comment, Vote
 from ..consultation.services import PHASE_LABELS
 from ..i18n import utcnow
 from ..participation.services import InvalidInput
@@ -31,6 +37,7 @@ PERIOD_AUDIT = ("comments_open_at_utc", "comments_close_at_utc")
 
 TRANSITIONS: dict[tuple[str, str], object] = {
     ("draft", "open"): _l("意見募集を始める"),
+    ("open", "draft"): _l("準備中に戻す（まだ何も届いていないときだけ）"),
     ("open", "closed"): _l("意見募集を締め切る"),
     ("closed", "open"): _l("意見募集を再開する（締切を延長する）"),
     ("closed", "published"): _l("結果を公表する"),
@@ -116,6 +123,10 @@ def change_phase(consultation: Consultation, target: str, data: Mapping, user, *
         else:
             note = "reopened"
         consultation.comments_close_at_utc = close_at
+    elif target == "draft":
+        if _has_participation(consultation):
+            raise Conflict(_l("すでにご意見や賛否が届いているため、準備中には戻せません。受付を止めるには「意見募集を締め切る」を使ってください。"))
+        note = "back to draft"
     elif target == "closed":
         if current == "open":
             if consultation.comments_close_at_utc is None or consultation.comments_close_at_utc > now:
@@ -133,6 +144,14 @@ def change_phase(consultation: Consultation, target: str, data: Mapping, user, *
     audit.record(user, "consultation.phase", "consultation", consultation.id, before=before,
                  after=audit.snapshot(consultation, PHASE_AUDIT), note=note)
     return note
+
+
+def _has_participation(consultation: Consultation) -> bool:
+    topic_ids = select(Topic.id).where(Topic.consultation_id == consultation.id)
+    comments = db.session.scalar(select(func.count(Comment.id)).where(Comment.topic_id.in_(topic_ids)))
+    votes = db.session.scalar(select(func.count(Vote.id)).join(Proposal, Proposal.id == Vote.proposal_id)
+                              .where(Proposal.topic_id.in_(topic_ids)))
+    return bool(comments or votes)
 
 
 def due_change(consultation: Consultation, now: datetime | None = None) -> str | None:

@@ -77,7 +77,7 @@ def test_the_whole_cycle_is_logged(staff, events, client):
 
 
 @pytest.mark.parametrize("phase,target", [("draft", "closed"), ("draft", "published"), ("open", "published"),
-                                          ("open", "draft"), ("published", "open"), ("closed", "nonsense")])
+                                          ("closed", "draft"), ("published", "open"), ("closed", "nonsense")])
 def test_transitions_out_of_order_are_refused(staff, events, phase, target):
     client, _user = staff()
     _set_phase(phase)
@@ -85,6 +85,18 @@ def test_transitions_out_of_order_are_refused(staff, events, phase, target):
     assert response.status_code == 409
     assert "変更できません" in response.get_data(as_text=True)
     assert current_consultation().phase == phase and events("consultation.phase") == []
+
+
+def test_back_to_draft_only_while_nothing_has_arrived(staff, events, client):
+    staff_client, _user = staff()
+    _set_phase("open")
+    assert _move(staff_client, "draft", "open").status_code == 303
+    assert current_consultation().phase == "draft" and events("consultation.phase")[-1].note == "back to draft"
+    _set_phase("open")
+    confirm_and_submit(client, "roles")
+    response = _move(staff_client, "draft", "open")
+    assert response.status_code == 409 and "準備中には戻せません" in response.get_data(as_text=True)
+    assert current_consultation().phase == "open"
 
 
 def test_a_change_made_by_someone_else_first_is_refused(staff, events):
