@@ -11,6 +11,7 @@ chosen, votes are narrowed to the participants who wrote a matching comment. Sta
 applies to votes. The pages say so beside the figures.
 """
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Mapping
@@ -23,7 +24,7 @@ from ..extensions import db
 from ..i18n import JST
 from ..participation.models import CHANNELS, Comment, Participant, Vote
 from ..participation.services import InvalidInput, ward_choices
-from ..text import has_forbidden_characters, search_key
+from ..text import has_forbidden_characters, nfkc, search_key
 from ..workshops.models import Workshop, WorkshopSeat
 from .labels import channel_labels, status_labels
 from .models import OpinionGroup
@@ -176,14 +177,18 @@ class ReviewFilter:
         return out
 
 
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
 def _date(raw: str, name: str, errors: dict) -> date | None:
+    """A JST calendar day: 2014-10-04, also typed as 2014/10/04 or in full-width digits."""
     if not raw:
         return None
+    m = _DATE.fullmatch(nfkc(raw).strip().replace("/", "-"))
     try:
-        value = date.fromisoformat(raw)
-        if len(raw) != 10:
+        if m is None:
             raise ValueError
-        return value
+        return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         errors.setdefault(name, []).append(
             _l("日付は「2014-10-04」のように 年-月-日 の形で入力してください。"))

@@ -71,7 +71,7 @@ def create_group(user, values: dict[str, Any]) -> OpinionGroup:
     group = OpinionGroup(state="confirmed", **values)
     db.session.add(group)
     db.session.flush()
-    record(user, "group.create", "opinion_group", group.id, after=snapshot(group, AUDIT_FIELDS))
+    record(user, "opinion_group.create", "opinion_group", group.id, after=snapshot(group, AUDIT_FIELDS))
     return group
 
 
@@ -81,7 +81,7 @@ def update_group(user, group: OpinionGroup, values: dict[str, Any]) -> None:
         setattr(group, name, value)
     after = snapshot(group, AUDIT_FIELDS)
     if after != before:
-        record(user, "group.update", "opinion_group", group.id, before=before, after=after)
+        record(user, "opinion_group.update", "opinion_group", group.id, before=before, after=after)
 
 
 def confirm_group(user, group: OpinionGroup) -> None:
@@ -89,7 +89,7 @@ def confirm_group(user, group: OpinionGroup) -> None:
         return
     before = snapshot(group, AUDIT_FIELDS)
     group.state = "confirmed"
-    record(user, "group.confirm", "opinion_group", group.id, before=before, after=snapshot(group, AUDIT_FIELDS))
+    record(user, "opinion_group.confirm", "opinion_group", group.id, before=before, after=snapshot(group, AUDIT_FIELDS))
 
 
 def _group_comment_ids(group_id: int) -> list[int]:
@@ -105,7 +105,7 @@ def merge_group(user, source: OpinionGroup, target: OpinionGroup) -> int:
     moved = _group_comment_ids(source.id)
     db.session.execute(update(Comment).where(Comment.opinion_group_id == source.id)
                        .values(opinion_group_id=target.id))
-    record(user, "group.merge", "opinion_group", source.id, before=snapshot(source, AUDIT_FIELDS),
+    record(user, "opinion_group.merge", "opinion_group", source.id, before=snapshot(source, AUDIT_FIELDS),
            after={"merged_into": target.id, "comment_ids": moved})
     db.session.delete(source)
     return len(moved)
@@ -115,7 +115,7 @@ def delete_group(user, group: OpinionGroup) -> int:
     """Delete a group; its comments become unassigned (they are never deleted)."""
     freed = _group_comment_ids(group.id)
     db.session.execute(update(Comment).where(Comment.opinion_group_id == group.id).values(opinion_group_id=None))
-    record(user, "group.delete", "opinion_group", group.id, before=snapshot(group, AUDIT_FIELDS),
+    record(user, "opinion_group.delete", "opinion_group", group.id, before=snapshot(group, AUDIT_FIELDS),
            after={"unassigned_comment_ids": freed})
     db.session.delete(group)
     return len(freed)

@@ -157,6 +157,7 @@ def test_filters_narrow_every_figure(known):
     from_4th = _f(**{"from": "2014-10-04", "to": "2014-10-04"})  # JST day boundaries
     assert stats.totals(from_4th).comments_total == 1
     assert stats.totals(_f(to="2014-10-03")).comments_total == 0
+    assert _f(**{"from": "２０１４/１０/４"}).date_from == from_4th.date_from  # as people type it
 
 
 @pytest.mark.parametrize("q, expected", [("バ", 1), ("交通", 1), ("bus", 1), ("ｂｕｓ", 1), ("窓", 1), ("%", 0),

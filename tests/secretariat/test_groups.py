@@ -38,8 +38,8 @@ def test_create_edit_and_audit(staff):
     assert response.status_code == 303
     group = _group("土日・夜間の窓口")
     assert group.answer == "一部の出張所で試行します。" and group.response_category == "reference"
-    assert _actions() == ["group.create", "group.update"]
-    update = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "group.update")).one()
+    assert _actions() == ["opinion_group.create", "opinion_group.update"]
+    update = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "opinion_group.update")).one()
     assert update.before["title"] == "土日の窓口" and update.after["title"] == "土日・夜間の窓口"
     assert update.user_id == user.id
 
@@ -115,7 +115,7 @@ def test_proposed_groups_are_confirmed(staff, proposed):
     assert "提案（確認待ち）" in html and "ワークショップのテーマから" in html
     assert client.post(f"/staff/groups/{group.id}/confirm").status_code == 303
     assert _group("近くの出張所を残して").state == "confirmed"
-    assert _actions() == ["group.confirm"]
+    assert _actions() == ["opinion_group.confirm"]
 
 
 def test_proposed_group_renamed_and_confirmed_in_one_step(staff, proposed):
@@ -125,7 +125,7 @@ def test_proposed_group_renamed_and_confirmed_in_one_step(staff, proposed):
                                                          "confirm": "1"})
     renamed = _group("身近な出張所の維持")
     assert renamed.id == group.id and renamed.state == "confirmed"
-    assert _actions() == ["group.update", "group.confirm"]
+    assert _actions() == ["opinion_group.update", "opinion_group.confirm"]
 
 
 def test_merge_moves_the_comments_and_removes_the_source(staff, proposed, topic):
@@ -143,7 +143,7 @@ def test_merge_moves_the_comments_and_removes_the_source(staff, proposed, topic)
     db.session.expire_all()
     assert db.session.get(OpinionGroup, source_id) is None
     assert {db.session.get(Comment, i).opinion_group_id for i in note_ids} == {target.id}
-    merge = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "group.merge")).one()
+    merge = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "opinion_group.merge")).one()
     assert merge.after == {"merged_into": target.id, "comment_ids": note_ids}
     assert merge.before["source_theme_id"] is not None
     assert client.post("/staff/groups/999999/merge", data={"target": str(target.id)}).status_code == 404
@@ -155,7 +155,7 @@ def test_delete_frees_the_comments(staff, proposed):
     assert client.post(f"/staff/groups/{group.id}/delete").status_code == 303
     db.session.expire_all()
     assert all(db.session.get(Comment, n.id).opinion_group_id is None for n in notes)
-    assert _actions() == ["group.delete"]
+    assert _actions() == ["opinion_group.delete"]
 
 
 @pytest.fixture
