@@ -5,7 +5,7 @@ and as an Excel workbook.
 the template and ``write_document_workbook`` only lay it out.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
@@ -41,7 +41,7 @@ class TopicPart:
     proposed: int
     quotes: list[stats.Quote]
     chart: Markup | None = None
-    proposal_charts: dict[int, Markup] = field(default_factory=dict)
+    proposal_chart: Markup | None = None  # every proposal of the topic, overall shares
 
 
 @dataclass
@@ -98,13 +98,13 @@ def build(f: ReviewFilter, *, with_charts: bool = True) -> Document:
                 [(label, [row[c] for c in CHANNELS]) for _, label, row in ward_rows if row["total"]],
                 [(CHANNEL_SHORT[c], channels[c]) for c in CHANNELS],
                 title=str(_l("審議事項%(n)d 区別・経路別のご意見の件数", n=topic.number)), chart_id=f"doc-t{topic.number}")
-            for result in part.proposals:
-                rows = [(r.label, [r.cells[v].k for v in VOTE_VALUES]) for r in result.rows if r.n]
-                rows.append((str(_l("全体")), [result.total.cells[v].k for v in VOTE_VALUES]))
-                part.proposal_charts[result.proposal.id] = charts.stacked_chart(
-                    rows, [(VOTE_SHORT[v], votes[v]) for v in VOTE_VALUES], percent=True, unit="n=",
-                    title=str(_l("提案への賛否（区別）：%(p)s", p=result.proposal.text)),
-                    chart_id=f"doc-p{result.proposal.id}")
+            if any(r.total.n for r in part.proposals):
+                part.proposal_chart = charts.stacked_chart(
+                    [(str(_l("提案%(i)d", i=i)), [r.total.cells[v].k for v in VOTE_VALUES])
+                     for i, r in enumerate(part.proposals, 1)],
+                    [(VOTE_SHORT[v], votes[v]) for v in VOTE_VALUES], percent=True, unit="n=",
+                    title=str(_l("審議事項%(n)d 提案ごとの賛否（全体）", n=topic.number)),
+                    chart_id=f"doc-p{topic.number}")
         parts.append(part)
     rep = stats.representativeness(f)
     document = Document(consultation=consultation, meeting=meeting, made_on=to_jst(utcnow()).date(),
