@@ -189,4 +189,5 @@ def post_vote():
         return _invalid(exc)
     except NotAccepting:
         return _closed()
-    return jsonify(topic=topic.slug, proposal=proposal.key, value=value, counts=vote_counts(topic)[proposal.id])
+    return jsonify(topic=topic.slug, proposal=proposal.key, value=value,
+                   counts=vote_counts(topic, proposal)[proposal.id])

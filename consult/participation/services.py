@@ -249,14 +249,15 @@ def support_comment(participant: Participant, comment: Comment) -> bool:
         return False
 
 
-def vote_counts(topic: Topic) -> dict[int, dict[str, int]]:
-    """proposal id → {agree, disagree, pass} in one GROUP BY."""
-    rows = db.session.execute(
-        select(Vote.proposal_id, Vote.value, func.count())
-        .join(Proposal, Proposal.id == Vote.proposal_id)
-        .where(Proposal.topic_id == topic.id)
-        .group_by(Vote.proposal_id, Vote.value))
-    counts = {p.id: dict.fromkeys(VOTE_VALUES, 0) for p in topic.proposals}
+def vote_counts(topic: Topic, proposal: Proposal | None = None) -> dict[int, dict[str, int]]:
+    """proposal id → {agree, disagree, pass} in one GROUP BY (one proposal's only, if given)."""
+    query = select(Vote.proposal_id, Vote.value, func.count()).group_by(Vote.proposal_id, Vote.value)
+    if proposal is not None:
+        query = query.where(Vote.proposal_id == proposal.id)
+    else:
+        query = query.where(Vote.proposal_id.in_([p.id for p in topic.proposals]))
+    rows = db.session.execute(query)
+    counts = {p.id: dict.fromkeys(VOTE_VALUES, 0) for p in ([proposal] if proposal else topic.proposals)}
     for proposal_id, value, n in rows:
         counts[proposal_id][value] = n
     return counts
