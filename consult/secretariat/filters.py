@@ -36,6 +36,21 @@ SEARCH_MAX = 100
 FILTER_FIELDS = ("topic", "ward", "channel", "workshop", "status", "group", "from", "to", "q")
 
 
+def small_int(raw: Any, max_digits: int = 9) -> int | None:
+    """A non-negative integer typed in ASCII digits (not ², not ١٢), or None."""
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if raw and raw.isascii() and raw.isdigit() and len(raw) <= max_digits:
+            return int(raw)
+    return None
+
+
+def clean_arg(raw: Any) -> str:
+    """A query argument as text, or "" when it is not text or holds control characters (NUL
+    and the like can never match a code, and PostgreSQL refuses them in a query)."""
+    return raw.strip() if isinstance(raw, str) and not has_forbidden_characters(raw) else ""
+
+
 def status_choices() -> list[tuple[str, Any]]:
     labels = status_labels()
     return [("active", _l("非公開を除く（公開＋確認待ち）")), ("all", _l("すべて（非公開を含む）")),
@@ -204,7 +219,9 @@ def parse_filter(args: Mapping[str, Any], consultation_id: int, *, default_statu
         return value.strip() if isinstance(value, str) else ""
 
     topic_id, topic_slug = None, text("topic")
-    if topic_slug:
+    if topic_slug and not clean_arg(topic_slug):
+        errors.setdefault("topic", []).append(_l("審議事項の指定が正しくありません。一覧から選んでください。"))
+    elif topic_slug:
         topic_id = db.session.scalar(select(Topic.id).where(Topic.consultation_id == consultation_id,
                                                             Topic.slug == topic_slug))
         if topic_id is None:
@@ -220,9 +237,10 @@ def parse_filter(args: Mapping[str, Any], consultation_id: int, *, default_statu
 
     workshop_id, raw = None, text("workshop")
     if raw:
-        if raw.isdigit() and len(raw) < 10 and db.session.scalar(
-                select(Workshop.id).where(Workshop.id == int(raw), Workshop.consultation_id == consultation_id)):
-            workshop_id = int(raw)
+        number = small_int(raw)
+        if number is not None and db.session.scalar(
+                select(Workshop.id).where(Workshop.id == number, Workshop.consultation_id == consultation_id)):
+            workshop_id = number
         else:
             errors.setdefault("workshop", []).append(_l("ワークショップの指定が正しくありません。一覧から選んでください。"))
 
@@ -233,12 +251,15 @@ def parse_filter(args: Mapping[str, Any], consultation_id: int, *, default_statu
 
     group = text("group")
     if group and group != "none":
-        exists = group.isdigit() and len(group) < 10 and db.session.scalar(
+        number = small_int(group)
+        exists = number is not None and db.session.scalar(
             select(OpinionGroup.id).join(Topic, Topic.id == OpinionGroup.topic_id)
-            .where(OpinionGroup.id == int(group), Topic.consultation_id == consultation_id))
+            .where(OpinionGroup.id == number, Topic.consultation_id == consultation_id))
         if not exists:
             errors.setdefault("group", []).append(_l("意見グループの指定が正しくありません。一覧から選んでください。"))
             group = ""
+        else:
+            group = str(number)
 
     date_from = _date(text("from"), "from", errors)
     date_to = _date(text("to"), "to", errors)

@@ -16,7 +16,8 @@ from ..extensions import db
 from ..participation.models import Comment
 from ..participation.services import InvalidInput
 from ..workshops.models import Theme
-from ..text import has_forbidden_characters, normalise_newlines, visible_length
+from ..text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
+from .filters import clean_arg, small_int
 from .models import RESPONSE_CATEGORIES, OpinionGroup
 
 AUDIT_FIELDS = ("topic_id", "title", "summary", "answer", "response_category", "state", "position",
@@ -43,7 +44,7 @@ def validate_group(data: Mapping[str, Any], consultation_id: int, *, with_topic:
     errors: dict[str, list] = {}
     values: dict[str, Any] = {}
     if with_topic:
-        slug = data.get("topic") if isinstance(data.get("topic"), str) else ""
+        slug = clean_arg(data.get("topic"))
         topic = db.session.scalar(select(Topic).where(Topic.consultation_id == consultation_id,
                                                       Topic.slug == slug)) if slug else None
         if topic is None:
@@ -57,11 +58,11 @@ def validate_group(data: Mapping[str, Any], consultation_id: int, *, with_topic:
     if category and category not in RESPONSE_CATEGORIES:
         errors["response_category"] = [_l("対応区分の選択肢にない値です。")]
     values["response_category"] = category or None
-    position = data.get("position") or "0"
-    if not (isinstance(position, str) and position.strip().isdigit() and len(position.strip()) <= 4):
+    position = small_int(nfkc(data.get("position") or "0"), max_digits=4)
+    if position is None:
         errors["position"] = [_l("表示順は0から9999までの整数で入力してください。")]
     else:
-        values["position"] = int(position.strip())
+        values["position"] = position
     if errors:
         raise InvalidInput(errors)
     return values

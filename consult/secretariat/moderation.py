@@ -18,7 +18,7 @@ from ..i18n import utcnow
 from ..participation.models import Comment
 from ..participation.services import BODY_MAX, InvalidInput
 from ..text import has_forbidden_characters, normalise_newlines, visible_length
-from .filters import ReviewFilter
+from .filters import ReviewFilter, small_int
 from .labels import hide_reason_labels
 
 AUDIT_FIELDS = ("status", "body_published", "hidden_reason", "published_at_utc", "moderated_at_utc")
@@ -135,9 +135,10 @@ class BulkResult:
 def parse_ids(values, *, limit: int = BULK_MAX) -> list[int]:
     ids = []
     for value in values:
-        if not (isinstance(value, str) and value.isdigit() and len(value) < 12):
+        number = small_int(value)
+        if number is None:
             raise InvalidInput({"ids": [_l("選んだご意見の指定が正しくありません。")]})
-        ids.append(int(value))
+        ids.append(number)
     ids = sorted(set(ids))
     if not ids:
         raise InvalidInput({"ids": [_l("ご意見を1件以上選んでください。")]})

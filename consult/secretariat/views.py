@@ -22,7 +22,7 @@ from ..participation.services import (InvalidInput, age_band_labels, relation_la
                                       ward_choices)
 from ..workshops.models import Workshop
 from . import bp, charts, document, exports, flags, groups, moderation, results, stats
-from .filters import ReviewFilter, parse_filter, status_choices
+from .filters import ReviewFilter, clean_arg, parse_filter, small_int, status_choices
 from .labels import (channel_labels, group_state_labels, hide_reason_labels, response_category_labels,
                      status_labels)
 from .models import AuditEvent, OpinionGroup
@@ -48,8 +48,8 @@ def _consultation():
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return min(int(raw), 100000) if raw.isdigit() and int(raw) > 0 else 1
+    page = small_int(request.args.get("page", "1"), max_digits=6)
+    return page if page else 1
 
 
 def _args(source) -> dict[str, str]:
@@ -363,7 +363,7 @@ def group_merge(group_id: int):
     consultation = _consultation()
     source = _group_or_404(group_id, consultation)
     raw = request.form.get("target", "")
-    target = groups.get_group(int(raw), consultation.id) if raw.isdigit() and len(raw) < 10 else None
+    target = groups.get_group(small_int(raw), consultation.id) if small_int(raw) is not None else None
     try:
         if target is None:
             raise InvalidInput({"target": [_l("統合先のグループを選んでください。")]})
@@ -398,15 +398,15 @@ def group_assign():
         f = ReviewFilter(consultation_id=consultation.id)
     back = url_for("secretariat.review_comments", **f.as_args())
     return_group = request.form.get("return_group", "")
-    if return_group.isdigit() and len(return_group) < 10:
-        back = url_for("secretariat.group_detail", group_id=int(return_group))
+    if small_int(return_group) is not None:
+        back = url_for("secretariat.group_detail", group_id=small_int(return_group))
     raw = request.form.get("target_group", "")
     try:
         ids = moderation.parse_ids(request.form.getlist("ids"))
         if raw == "none":
             group = None
         else:
-            group = groups.get_group(int(raw), consultation.id) if raw.isdigit() and len(raw) < 10 else None
+            group = groups.get_group(small_int(raw), consultation.id) if small_int(raw) is not None else None
             if group is None:
                 raise InvalidInput({"target_group": [_l("振り分け先の意見グループを選んでください。")]})
         result = groups.assign(current_user, ids, group)
@@ -564,7 +564,7 @@ def audit_log():
     page = _page()
     query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.user_id)
     count = select(func.count()).select_from(AuditEvent)
-    values = {k: request.args.get(k, "").strip()[:64] for k in ("action", "target_type", "target_id")}
+    values = {k: clean_arg(request.args.get(k, ""))[:64] for k in ("action", "target_type", "target_id")}
     if values["action"]:
         query = query.where(AuditEvent.action.startswith(values["action"], autoescape=True))
         count = count.where(AuditEvent.action.startswith(values["action"], autoescape=True))

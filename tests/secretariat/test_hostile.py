@@ -10,6 +10,7 @@ ODD = [
     {"workshop": "-1"}, {"workshop": "9" * 30}, {"group": "0"}, {"group": "none"}, {"topic": "<script>"},
     {"page": "-3"}, {"page": "9" * 40}, {"status": ""}, {"format": "xlsx", "ward": "undisclosed"},
     {"action": "comment.%", "target_id": "\x00"}, {"encoding": "cp932", "replacement": "〓", "q": "𠮷"},
+    {"topic": "roles\x00"}, {"workshop": "²"}, {"group": "١٢"}, {"page": "²"}, {"target_type": "\x00"},
 ]
 
 
@@ -27,5 +28,7 @@ def test_odd_form_posts(staff):
     for url, data in (("/staff/moderation/bulk", {"ids": ["1" * 40], "action": "publish"}),
                       ("/staff/groups/assign", {"ids": ["1"], "target_group": "9" * 40}),
                       ("/staff/groups/new", {"topic": "\x00", "title": "\x00"}),
+                      ("/staff/groups/new", {"topic": "roles", "title": "x", "position": "二"}),
+                      ("/staff/moderation/bulk", {"ids": ["²"], "action": "publish"}),
                       ("/staff/groups/1/merge", {"target": "x"})):
         assert client.post(url, data=data).status_code in (404, 422), url
