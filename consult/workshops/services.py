@@ -228,7 +228,8 @@ def _text(data: Mapping, name: str, errors: dict) -> str:
     return value
 
 
-def _values(data: Mapping, name: str) -> list:
+def values_of(data: Mapping, name: str) -> list:
+    """Every value of a field: a form's repeated field (getlist) or a JSON list."""
     if hasattr(data, "getlist"):
         return data.getlist(name)
     value = data.get(name)
@@ -276,10 +277,6 @@ def facilitator_choices() -> list[tuple[int, str]]:
     return [(u.id, f"{u.name}（{u.email}）" if u.name else u.email) for u in users]
 
 
-def consultation_topics(consultation: Consultation) -> list[Topic]:
-    return list(consultation.topics)
-
-
 def validate_workshop(data: Mapping, consultation: Consultation, *, workshop: Workshop | None = None,
                       assign_facilitator: bool = False) -> WorkshopDraft:
     """Check the prepare form; raise InvalidInput with a message per field."""
@@ -316,7 +313,7 @@ def validate_workshop(data: Mapping, consultation: Consultation, *, workshop: Wo
 
     by_id = {t.id: t for t in consultation.topics}
     topics = []
-    for value in _values(data, "topics"):
+    for value in values_of(data, "topics"):
         topic = by_id.get(_int(value))
         if topic is None:
             errors.setdefault("topics", []).append(_l("審議事項の選択肢にない値です。"))

@@ -9,8 +9,7 @@ closed workshop 410; a note or dot sent after the close 410; a staff action that
 the workshop's state 409; JSON writes without ``Content-Type: application/json`` 415.
 """
 
-from flask import (abort, current_app, flash, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +21,6 @@ from ..consultation.services import current_consultation, live_proposals, wards
 from ..extensions import db
 from ..i18n import to_jst
 from ..participation.identity import current_participant, ensure_participant
-from ..participation.models import Comment
 from ..participation.services import (InvalidInput, NotAccepting, age_band_labels, new_submission_key,
                                       relation_labels, ward_choices)
 from ..ratelimit import public_write
@@ -105,7 +103,7 @@ def _form_values(source, workshop: Workshop | None = None) -> dict:
         values = {k: source.get(k, "") for k in ("ward", "title", "venue", "starts_at", "ends_at",
                                                   "table_names", "table_count", "dots_per_participant",
                                                   "facilitator")}
-        values["topics"] = [str(v) for v in ws._values(source, "topics")]
+        values["topics"] = [str(v) for v in ws.values_of(source, "topics")]
         return values
     if workshop is None:
         consultation = current_consultation()
