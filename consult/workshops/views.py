@@ -470,8 +470,7 @@ def _render_phone(workshop, participant, seat, values=None, errors=None, status=
                            values=values or {"topic": "", "body": ""}, errors=errors or {},
                            dots=ws.dot_state(workshop, participant),
                            my_notes=ws.workshop_notes(workshop, participant_id=participant.id, include_hidden=True),
-                           submission_key=new_submission_key(), tables={t.id: t for t in workshop.tables},
-                           note_max=ws.NOTE_MAX), status
+                           submission_key=new_submission_key(), note_max=ws.NOTE_MAX), status
 
 
 @bp.route("/w/<code>")

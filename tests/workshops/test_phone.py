@@ -199,3 +199,12 @@ def test_phone_pages_are_phone_first_and_need_no_script(client, workshop):
     assert 'name="csrf_token"' in html and '<label for="body">' in html
     css = client.get("/static/css/workshops.css").get_data(as_text=True)
     assert "min-height: 48px" in css and "min-height: 52px" in css
+
+
+def test_public_base_url_for_the_qr_behind_a_proxy(app, staff, workshop):
+    app.config["PUBLIC_BASE_URL"] = "https://consult.example.jp/"
+    client, user = staff("facilitator")
+    w = workshop("ws-chuo", facilitator=user, open=True)
+    html = client.get(f"/staff/workshops/{w.id}").get_data(as_text=True)
+    assert f"https://consult.example.jp/w/{w.join_code}" in html
+    assert str(qr_svg(f"https://consult.example.jp/w/{w.join_code}", "参加用QRコード")) in html
