@@ -11,7 +11,25 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
+def _has_nul() -> bool:
+    """A NUL anywhere in the path, the query, a form field or a JSON body. PostgreSQL cannot
+    compare or store it, and no person types one: such a request is refused before any view."""
+    if "\x00" in request.path or any("\x00" in v for vs in request.args.listvalues() for v in vs):
+        return True
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.is_json:
+            raw = request.get_data(cache=True)
+            return b"\x00" in raw or b"\\u0000" in raw
+        return any("\x00" in v for vs in request.form.listvalues() for v in vs)
+    return False
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul():
+        if _has_nul():
+            abort(400)
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

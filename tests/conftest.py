@@ -13,6 +13,8 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import time
+import warnings
 import uuid
 
 import pytest
@@ -87,9 +89,16 @@ class PostgresDatabases:
         return self._url(name)
 
     def drop(self, url: str) -> None:
+        # FORCE ends leftover sessions; an autovacuum worker can still refuse for a moment.
         name = make_url(url).database
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for attempt in range(5):
+            try:
+                with self.admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except Exception:
+                time.sleep(0.2 * (attempt + 1))
+        warnings.warn(f"could not drop test database {name}")
 
     def close(self) -> None:
         self.drop(self._url(self.template))

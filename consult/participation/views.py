@@ -108,8 +108,8 @@ def vote(slug: str, key: str):
     from ..consultation.views import render_topic  # here, to keep the two areas' imports acyclic
 
     topic = get_topic_or_404(slug)
-    proposal = next((p for p in topic.proposals if p.key == key), None)
-    if proposal is None:
+    proposal = next((p for p in topic.proposals if p.key == key and p.withdrawn_at_utc is None), None)
+    if proposal is None:  # unknown, or withdrawn since the page was loaded
         abort(404)
     participant = current_participant()
     errors: dict = {}

@@ -236,9 +236,11 @@ def test_public_history_with_odd_input(client):
     from tests.security.test_hostile_input import PAYLOADS
 
     for payload in PAYLOADS:
+        nul = "\x00" in payload  # refused before any view
         response = client.get("/topics/counters/sections/issues/history", query_string={"a": payload, "b": payload})
-        assert response.status_code == 404
+        assert response.status_code == (400 if nul else 404)
+        nul_in_path = nul or "%00" in payload  # a path is percent-decoded
         response = client.get(f"/topics/counters/sections/{payload[:40]}/history")
-        assert response.status_code in (404, 308), payload
+        assert response.status_code in ((400,) if nul_in_path else (404, 308)), payload
         response = client.get(f"/topics/{payload[:40]}/sections/issues/history")
-        assert response.status_code in (404, 308), payload
+        assert response.status_code in ((400,) if nul_in_path else (404, 308)), payload

@@ -146,7 +146,8 @@ def test_hostile_input_never_breaks_the_page(client):
 
     for payload in PAYLOADS:
         response = _lookup(client, payload)
-        assert response.status_code in (404, 422), payload
+        # A NUL is refused before any view (400); everything else reaches the look-up.
+        assert response.status_code in ((400,) if "\x00" in payload else (404, 422)), payload
         html = response.get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html and "<svg/onload" not in html
     assert client.post("/receipt", data={}).status_code == 422

@@ -162,3 +162,19 @@ def test_accepted_text_renders_inert(client, payload):
         assert dangerous not in html
     api = client.get("/api/v1/comments?topic=roles").get_json()
     assert any(item["body"] == body for item in api["items"])  # JSON carries the text unchanged
+
+
+@pytest.mark.parametrize("method, url, kwargs", [
+    ("GET", "/topics/%00", {}),
+    ("GET", "/api/v1/comments?topic=%00", {}),
+    ("GET", "/w/%00", {}),
+    ("POST", "/login", {"data": {"email": "a\x00@example.jp", "password": "x"}}),
+    ("POST", "/api/v1/votes", {"json": {"topic": "roles\u0000", "proposal": "x", "value": "agree"}}),
+    ("POST", "/receipt", {"data": {"receipt_no": "\x00"}}),
+])
+def test_nul_is_refused_before_any_view(client, method, url, kwargs):
+    """PostgreSQL cannot compare a NUL: such requests get a 400 with a message, on every backend."""
+    before = _counts()
+    response = client.open(url, method=method, **kwargs)
+    assert response.status_code == 400 and _has_message(response)
+    assert _counts() == before
