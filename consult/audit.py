@@ -7,7 +7,6 @@ stored or neither is.
 from typing import Any
 
 from .extensions import db
-from .secretariat.models import AuditEvent
 
 
 def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
@@ -20,7 +19,9 @@ def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
 
 
 def record(user, action: str, target_type: str, target_id: Any = "", *, before: dict | None = None,
-           after: dict | None = None, note: str = "") -> AuditEvent:
+           after: dict | None = None, note: str = ""):
+    from .secretariat.models import AuditEvent  # here: the secretariat package imports this module
+
     event = AuditEvent(user_id=getattr(user, "id", None), action=action, target_type=target_type,
                        target_id=str(target_id), before=before, after=after, note=note)
     db.session.add(event)
