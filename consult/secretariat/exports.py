@@ -181,12 +181,13 @@ def _stream(engine: Engine, stmt, chunk: int) -> Iterator[Any]:
 
 
 def comment_records(f: ReviewFilter, *, chunk: int = CHUNK_ROWS) -> Iterator[dict[str, Any]]:
-    """Every matching comment as a dict of display values, oldest first, read ``chunk`` at a time.
+    """Every matching comment as a dict of display values, in the order received, ``chunk`` at a time.
 
     The lookups and labels are read now (in the request); the rows are read as they are consumed.
     """
     lk = Lookups(f.consultation_id)
-    stmt = select(*_ROW_COLUMNS).where(*f.comment_conditions()).order_by(Comment.created_at_utc, Comment.id)
+    # In the order received (id): follows the primary key, so the database never sorts the whole export.
+    stmt = select(*_ROW_COLUMNS).where(*f.comment_conditions()).order_by(Comment.id)
     return _comment_dicts(_stream(db.engine, stmt, chunk), lk)
 
 
