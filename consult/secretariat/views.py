@@ -5,7 +5,7 @@ import json
 import tempfile
 from dataclasses import dataclass
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,6 +18,7 @@ from ..consultation.models import Topic
 from ..consultation.services import current_consultation
 from ..extensions import db
 from ..participation.models import CHANNELS, Comment
+from ..ratelimit import address_key, limiter
 from ..participation.services import (InvalidInput, age_band_labels, relation_labels, vote_labels,
                                       ward_choices)
 from ..workshops.models import Workshop
@@ -591,7 +592,12 @@ def public_results():
                            data=results.public_results(consultation), vote_labels=vote_labels())
 
 
+# The whole file for anyone: a few downloads a minute per address are plenty (a hashed address key).
+OPEN_DATA_LIMIT = "20/minute;200/day"
+
+
 @bp.route("/results/open-data.csv")
+@limiter.limit(lambda: current_app.config.get("RATE_LIMIT_OPEN_DATA", OPEN_DATA_LIMIT), key_func=address_key)
 def open_data():
     consultation = current_consultation()
     if consultation is None:

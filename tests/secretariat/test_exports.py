@@ -255,3 +255,10 @@ def test_exports_stream_with_bounded_memory(app, staff):
         xlsx_size = fh.tell()
         fh.close()
     assert peak < 4_000_000 and xlsx_size > 400_000
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, RATE_LIMIT_OPEN_DATA="2/minute")
+def test_open_data_is_rate_limited_per_address(client):
+    assert client.get("/results/open-data.csv").status_code == 200
+    assert client.get("/results/open-data.csv").status_code == 200
+    assert client.get("/results/open-data.csv").status_code == 429
