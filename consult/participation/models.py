@@ -1,6 +1,6 @@
 """What citizens give: participants (pseudonymous), comments, votes on proposals, supports."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,6 +16,8 @@ AGE_BANDS = ("under20", "20s", "30s", "40s", "50s", "60s", "70plus")
 WARD_OUTSIDE = "outside"
 WARD_UNDISCLOSED = "undisclosed"
 CHANNELS = ("web", "workshop", "paper")
+# One bit per channel, for Participant.vote_channels.
+CHANNEL_BITS = {"web": 1, "workshop": 2, "paper": 4}
 STATUSES = ("pending", "published", "hidden")
 VOTE_VALUES = ("agree", "disagree", "pass")
 
@@ -40,6 +42,9 @@ class Participant(db.Model):
     age_band: Mapped[str | None] = mapped_column(String(16))
     is_demo: Mapped[bool] = mapped_column(default=False)  # synthetic, made by `flask demo-data`
     created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
+    # CHANNEL_BITS of the channels this participant voted through on proposals not withdrawn;
+    # kept by participation/tallies.py so the review's participant figures need not scan votes.
+    vote_channels: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def has_profile(self) -> bool:
@@ -60,6 +65,9 @@ class Comment(db.Model):
         Index("ix_comment_status_created", "status", "created_at_utc"),
         Index("ix_comment_topic_status_created", "topic_id", "status", "created_at_utc"),
         Index("ix_comment_topic_ward", "topic_id", "ward_code"),
+        # Covers the review's comment figures (filters and GROUP BY keys), read without the table.
+        Index("ix_comment_review", "topic_id", "status", "channel", "ward_code", "created_at_utc",
+              "participant_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +144,31 @@ class Vote(db.Model):
 
     def __repr__(self) -> str:
         return f"<Vote p{self.participant_id} on {self.proposal_id}: {self.value}>"
+
+
+class VoteTally(db.Model):
+    """Votes per proposal and value, kept in the vote's transaction (participation/tallies.py);
+    the ``vote`` rows remain the record and ``flask recount`` rebuilds this from them."""
+
+    __tablename__ = "vote_tally"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), primary_key=True)
+    value: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int]
+
+
+class VoteRollup(db.Model):
+    """Votes per proposal, voter's current ward ('' when not given), channel, value and JST day of
+    the first vote: every vote figure of the review dashboard that a filter lets it answer."""
+
+    __tablename__ = "vote_rollup"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), primary_key=True)
+    ward_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    n: Mapped[int]
 
 
 class Support(db.Model):
