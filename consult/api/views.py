@@ -1,12 +1,15 @@
 from flask import abort, jsonify, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from ..consultation.models import Topic
-from ..consultation.services import current_consultation, get_topic_or_404, live_proposals, live_sections
+from ..consultation.services import (current_consultation, get_topic_or_404, live_proposals, live_sections,
+                                     published_page)
 from ..extensions import db
 from ..i18n import to_jst
 from ..participation.identity import ensure_participant, current_participant
-from ..participation.services import (InvalidInput, NotAccepting, cast_vote, published_comments,
+from ..participation.models import Comment
+from ..participation.services import (InvalidInput, NotAccepting, cast_vote,
                                       remember_profile, submit_comment, validate_comment, validate_profile,
                                       vote_counts, ward_choices)
 from ..ratelimit import public_write
@@ -125,7 +128,8 @@ def comments():
     per_page = _int_arg("per_page", 20, 1, 100, errors)
     if errors:
         return _invalid(InvalidInput(errors))
-    rows, total = published_comments(topic=topic, ward_code=ward, page=page, per_page=per_page)
+    rows, total = published_page(topic=topic, ward_code=ward, page=page, per_page=per_page, options=(
+        selectinload(Comment.topic), selectinload(Comment.section), selectinload(Comment.proposal)))
     return jsonify(page=page, per_page=per_page, total=total, items=[{
         "id": c.id, "topic": c.topic.slug, "section": c.section.anchor if c.section else None,
         "proposal": c.proposal.key if c.proposal else None, "ward": c.ward_code, "channel": c.channel,

@@ -2,10 +2,11 @@
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from .models import Consultation, Topic, Ward
+from .models import Consultation, Section, Topic, Ward
 
 PHASE_LABELS = {"draft": _l("準備中"), "open": _l("意見募集中"), "closed": _l("締切"), "published": _l("結果公表")}
 
@@ -15,11 +16,18 @@ def current_consultation() -> Consultation | None:
     return db.session.scalar(select(Consultation).order_by(Consultation.id.desc()).limit(1))
 
 
-def get_topic_or_404(slug: str) -> Topic:
+def topic_page_loads() -> tuple:
+    """What the topic page reads of its topic, in three statements instead of one per section."""
+    return (joinedload(Topic.consultation), selectinload(Topic.sections).selectinload(Section.revisions),
+            selectinload(Topic.proposals))
+
+
+def get_topic_or_404(slug: str, *options) -> Topic:
     consultation = current_consultation()
     if consultation is None:
         abort(404)
-    topic = db.session.scalar(select(Topic).where(Topic.consultation_id == consultation.id, Topic.slug == slug))
+    topic = db.session.scalar(select(Topic).options(*options)
+                              .where(Topic.consultation_id == consultation.id, Topic.slug == slug))
     if topic is None:
         abort(404)
     return topic
@@ -35,3 +43,33 @@ def live_sections(topic: Topic):
 
 def live_proposals(topic: Topic):
     return [p for p in topic.proposals if p.withdrawn_at_utc is None]
+
+
+def published_page(*, topic: Topic | None = None, ward_code: str | None = None, page: int = 1,
+                   per_page: int = 20, options: tuple = ()):
+    """One page of published comments, newest first, with their support counts; and the total.
+
+    The page's ids are found first from the index alone — (topic_id, status, created_at_utc) or
+    (status, created_at_utc), whose last column is the id — so that a deep page skips index
+    entries rather than rows; then only those rows are read, with their supports (and ``options``).
+    """
+    from ..participation.models import Comment, Support
+
+    conditions = [Comment.status == "published"]
+    if topic is not None:
+        conditions.append(Comment.topic_id == topic.id)
+    if ward_code:
+        conditions.append(Comment.ward_code == ward_code)
+    total = db.session.scalar(select(func.count(Comment.id)).where(*conditions))
+    ids = db.session.scalars(select(Comment.id).where(*conditions)
+                             .order_by(Comment.created_at_utc.desc(), Comment.id.desc())
+                             .limit(per_page).offset((page - 1) * per_page)).all()
+    if not ids:
+        return [], total
+    supports = (select(func.count(Support.id)).where(Support.comment_id == Comment.id)
+                .correlate(Comment).scalar_subquery())
+    rows = {c.id: (c, n) for c, n in db.session.execute(select(Comment, supports).options(*options)
+                                                          .where(Comment.id.in_(ids)))}
+    # Read by primary key alone (with the conditions SQLite would walk the status index instead);
+    # a comment moderated in between is left out here.
+    return [rows[i] for i in ids if i in rows and rows[i][0].status == "published"], total

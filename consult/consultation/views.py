@@ -7,7 +7,8 @@ from ..participation.models import Comment, Participant, Vote
 from ..participation.services import (age_band_labels, participant_votes, published_comments,
                                       relation_labels, vote_counts, vote_labels, ward_choices)
 from . import bp
-from .services import current_consultation, get_topic_or_404, live_proposals, live_sections, wards
+from .services import (current_consultation, get_topic_or_404, live_proposals, live_sections, published_page,
+                       topic_page_loads)
 
 
 @bp.route("/")
@@ -26,7 +27,7 @@ def home():
 
 @bp.route("/topics/<slug>")
 def topic(slug: str):
-    return render_topic(get_topic_or_404(slug))
+    return render_topic(get_topic_or_404(slug, *topic_page_loads()))
 
 
 def render_topic(topic, status: int = 200, **extra):
@@ -37,14 +38,14 @@ def render_topic(topic, status: int = 200, **extra):
         ward = None  # an unknown filter shows everything rather than an empty page
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     per_page = 20
-    comments, total = published_comments(topic=topic, ward_code=ward, page=page, per_page=per_page)
+    comments, total = published_page(topic=topic, ward_code=ward, page=page, per_page=per_page)
     participant = identity.current_participant()
     return render_template(
         "consultation/topic.html", topic=topic, consultation=topic.consultation,
         sections=live_sections(topic), proposals=live_proposals(topic),
         counts=vote_counts(topic), my_votes=participant_votes(participant, topic),
         participant=participant, comments=comments, total=total, page=page, per_page=per_page,
-        ward=ward, ward_labels=choices, wards=wards(), vote_labels=vote_labels(),
+        ward=ward, ward_labels=choices, vote_labels=vote_labels(),
         relation_labels=relation_labels(), age_band_labels=age_band_labels(), **extra), status
 
 
