@@ -45,6 +45,13 @@ messages: venv
 clean:
 	rm -rf $(VENV) .pytest_cache
 
+# The results on the ウェブアクセシビリティ方針 page (/accessibility): every browser test that runs axe
+# or a keyboard/zoom check, with their findings written to consult/accessibility/results.json.
+.PHONY: accessibility
+accessibility: setup
+	CONSULT_A11Y_RESULTS=consult/accessibility/results.json $(VENV)/bin/pytest -q \
+	  $$(grep -rl --include='test_*.py' 'tests.browser.a11y import' tests)
+
 # The benchmark of issue 7 (bench/README.md): consult against the bare-Flask limit at 10k and 100k
 # comments; about half an hour; writes bench/RESULTS.md. Not part of `make test`.
 .PHONY: bench bench-quick bench-tools

@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from .reference import bp as reference_bp
     from .editing import bp as editing_bp
     from .followup import bp as followup_bp
+    from .accessibility import bp as accessibility_bp
 
     app.register_blueprint(consultation_bp)
     app.register_blueprint(reference_bp, url_prefix="/reference")
@@ -106,3 +107,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(secretariat_bp)
     app.register_blueprint(editing_bp)
     app.register_blueprint(followup_bp)
+    app.register_blueprint(accessibility_bp)

@@ -71,6 +71,13 @@ def wareki(d: date | datetime | None, *, with_western: bool = True) -> str:
     return f"{text}（{d.year}年{d.month}月{d.day}日）" if with_western else text
 
 
+def wareki_time(dt: datetime | None) -> str:
+    """平成26年10月31日（2014年10月31日）17:00 — a stored UTC time shown in JST, 和暦 and 西暦."""
+    if dt is None:
+        return ""
+    return f"{wareki(dt)} {to_jst(dt):%H:%M}"
+
+
 def approximate_date(d: date, part: str | None) -> str:
     """A date known to the day, or only to part of a month (H26.6 下旬 → 平成26年6月下旬（2014年6月下旬）)."""
     if not part:
@@ -117,7 +124,7 @@ def set_language():
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.add_url_rule("/lang", "set_language", set_language)
-    app.jinja_env.filters.update(wareki=wareki, jst=jst, isodate=date.fromisoformat)
+    app.jinja_env.filters.update(wareki=wareki, wareki_time=wareki_time, jst=jst, isodate=date.fromisoformat)
     app.jinja_env.globals.update(approximate_date=approximate_date, get_locale=get_locale,
                                  is_english=is_english)
 

@@ -16,7 +16,6 @@ from ..consultation.models import Meeting, Proposal, Section
 from ..consultation.services import PHASE_LABELS, current_consultation, get_topic_or_404, live_sections, wards
 from ..extensions import db
 from ..followup.services import status_labels
-from ..i18n import to_jst, wareki
 from ..participation.services import InvalidInput
 from . import bp, importer, phases, revisions, services
 from .services import Conflict
@@ -28,14 +27,6 @@ EDIT = "edit_consultation"
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-@bp.app_template_filter("wareki_time")
-def wareki_time(dt) -> str:
-    """平成26年10月31日（2014年10月31日）17:00 — a stored UTC time shown in JST, 和暦 and 西暦."""
-    if dt is None:
-        return ""
-    return f"{wareki(dt)} {to_jst(dt):%H:%M}"
-
 
 def _consultation():
     consultation = current_consultation()

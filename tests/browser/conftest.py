@@ -29,6 +29,9 @@ def browser():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        from tests.browser.a11y import ENVIRONMENT
+
+        ENVIRONMENT["browser"] = f"Chromium {browser.version}"
         yield browser
         browser.close()
 
@@ -52,3 +55,14 @@ def desktop(browser):
     context = browser.new_context(**DESKTOP, locale="ja-JP")
     yield context.new_page()
     context.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With CONSULT_A11Y_RESULTS=path (`make accessibility`), write what axe and the other checks
+    found in this run, for the ウェブアクセシビリティ方針 page."""
+    target = os.environ.get("CONSULT_A11Y_RESULTS")
+    if not target:
+        return
+    from tests.browser.a11y import write_results
+
+    write_results(target, exitstatus=int(exitstatus))

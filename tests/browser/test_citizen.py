@@ -2,6 +2,8 @@
 
 import re
 
+from tests.browser.a11y import record
+
 RECEIPT = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 
 
@@ -53,6 +55,7 @@ def test_comment_and_vote_on_a_phone_with_the_keyboard_only(server, phone):
     form.get_by_role("button", name="賛否を送る").click()
     page.wait_for_load_state()
     assert "現在：反対" in page.locator("#proposal-ward-head-authority").inner_text()
+    record("keyboard-comment-and-vote", True)
 
 
 def test_comment_flow_on_desktop_with_an_error_then_success(server, desktop):

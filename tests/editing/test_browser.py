@@ -18,7 +18,7 @@ from consult.extensions import db
 from consult.participation.models import Comment
 from consult.participation.services import new_receipt_no
 from tests.browser.conftest import ARGS, CHROMIUM, DESKTOP, PHONE, server  # noqa: F401  (server is a fixture)
-from tests.browser.test_accessibility import violations
+from tests.browser.a11y import violations
 
 PASSWORD = "a long enough password"
 

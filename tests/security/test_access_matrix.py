@@ -18,6 +18,7 @@ UNKNOWN = {"int": "999999", "str": "zz-unknown"}
 PUBLIC = {
     ("GET", "/"): 200,
     ("GET", "/privacy"): 200,
+    ("GET", "/accessibility"): 200,
     ("GET", "/healthz"): 200,
     ("GET", "/lang"): 302,
     ("GET", "/login"): 200,
