@@ -52,6 +52,11 @@ accessibility: setup
 	CONSULT_A11Y_RESULTS=consult/accessibility/results.json $(VENV)/bin/pytest -q \
 	  $$(grep -rl --include='test_*.py' 'tests.browser.a11y import' tests)
 
+# Screenshots of the main pages at phone and desktop sizes, shown in the README (docs/screenshots/).
+.PHONY: screenshots
+screenshots: venv translations
+	$(VENV)/bin/python docs/screenshots/take.py
+
 # The benchmark of issue 7 (bench/README.md): consult against the bare-Flask limit at 10k and 100k
 # comments; about half an hour; writes bench/RESULTS.md. Not part of `make test`.
 .PHONY: bench bench-quick bench-tools

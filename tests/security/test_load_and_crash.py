@@ -11,6 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -31,6 +32,7 @@ def _engine(database_url: str):
     return create_engine(url)
 
 
+@pytest.mark.load
 def test_concurrent_comments_and_votes_are_stored_exactly_once(database_url):
     rng = random.Random(5)
     # Each client is one participant, served by one thread, so its own votes arrive in order and

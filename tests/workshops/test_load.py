@@ -42,7 +42,9 @@ PHONES = 300
 CLIENT_THREADS = 16
 WORKERS, THREADS = 3, 4
 BUDGET = 3
-TIME_LIMIT = 60.0  # seconds for all phones to finish
+# A guard against a stalled or deadlocked server, not a speed target (speed lives in bench/): on a
+# quiet machine the phones finish in 25–45 s; CI machines are shared, so allow a wide margin.
+TIME_LIMIT = 300.0
 
 
 class Phone:
