@@ -22,8 +22,8 @@ def _text_width(text: str, size: int = 13) -> float:
     return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
 
 
-def _open(chart_id: str, title: str, height: int) -> list[str]:
-    return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_WIDTH} {height}" width="100%" '
+def _open(chart_id: str, title: str, height: int, width: int = _WIDTH) -> list[str]:
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
             f'role="img" aria-labelledby="{chart_id}-t" class="chart" {_FONT}>',
             f'<title id="{chart_id}-t">{escape(title)}</title>']
 
@@ -58,18 +58,21 @@ def hbar_chart(rows: Sequence[tuple[str, int | float]], *, title: str, chart_id:
 def stacked_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tuple[str, str]], *,
                   title: str, chart_id: str, percent: bool = False, unit: str = "") -> Markup:
     """One stacked bar per row. Segments wide enough carry "short value" in white; the row's
-    total follows the bar; a legend spells out each short name. ``percent`` scales every row to
-    100 % (the values shown stay counts, with their share)."""
+    total follows the bar, then, in brackets, "short value" of every segment too narrow for its
+    own text, so that no segment is told by its colour alone; a legend spells out each short
+    name. ``percent`` scales every row to 100 % (the values shown stay counts, with their share)."""
     row_h = 42
     largest = max((sum(v) for _, v in rows), default=0) or 1
     height = row_h * len(rows) + 34
     parts = _open(chart_id, title, height)
+    right = 0.0
     for i, (label, values) in enumerate(rows):
         y = i * row_h + 4
         total = sum(values)
         scale = (_BAR_MAX / total if total else 0) if percent else _BAR_MAX / largest
         parts.append(f'<text x="{_LEFT}" y="{y + 12}" font-size="13" fill="{_INK}">{escape(label)}</text>')
         x = float(_LEFT)
+        narrow = []
         for j, value in enumerate(values):
             if not value:
                 continue
@@ -79,13 +82,20 @@ def stacked_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tu
                          f'stroke="#ffffff" stroke-width="1"/>')
             short = series[j][0]
             candidates = ([f"{short}{value:,} ({100 * value / total:.0f}%)"] if percent else []) + [
-                f"{short}{value:,}", f"{value:,}"]
+                f"{short}{value:,}"]
             text = next((t for t in candidates if _text_width(t, 12) + 6 <= w), None)
-            if text:  # too narrow for any: the table beside the chart carries the figure
+            if text:
                 parts.append(f'<text x="{x + 3:.1f}" y="{y + 32}" font-size="12" fill="#ffffff">{escape(text)}</text>')
+            else:  # too narrow for any: written after the bar
+                narrow.append(f"{short}{value:,}")
             x += w
         after = f"{unit}{total:,}" if unit else f"{total:,}"
+        if narrow:
+            after += f" ({', '.join(narrow)})"
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 32}" font-size="13" fill="{_INK}">{escape(after)}</text>')
+        right = max(right, x + 6 + _text_width(after))
+    if right > _WIDTH:  # a long text after a bar: widen the picture rather than cut the text off
+        parts[0] = _open(chart_id, title, height, width=int(right) + 4)[0]
     parts += _legend(series, height - 8)
     parts.append("</svg>")
     return Markup("".join(parts))
