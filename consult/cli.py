@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app consult seed | demo-data`."""
+"""Command-line tools: `flask --app consult seed | demo-data | recount`."""
 
 import click
 from flask import Flask
@@ -53,6 +53,20 @@ def demo_data_command(participants, comments, votes, random_seed, if_empty, staf
             click.echo(f"demo-data: staff account {email} ({role}); password in instance/demo-staff.txt")
 
 
+@click.command("recount")
+def recount_command():
+    """Rebuild the vote tallies and rollups from the vote rows, and say what was corrected."""
+    from .participation.tallies import recount
+
+    fixed = recount(db.session)
+    db.session.commit()
+    if not any(fixed.values()):
+        click.echo("recount: every vote aggregate matched the vote rows; nothing changed.")
+    for name, n in fixed.items():
+        if n:
+            click.echo(f"recount: corrected {n:,} rows of {name}")
+
+
 def init_app(app: Flask) -> None:
     from .auth.cli import users
     from .backup import backup_command, restore_command
@@ -62,3 +76,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(recount_command)

@@ -3,9 +3,9 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..participation import identity
-from ..participation.models import Comment, Participant, Vote
+from ..participation.models import Comment, Participant
 from ..participation.services import (age_band_labels, participant_votes, published_comments,
-                                      relation_labels, vote_counts, vote_labels, ward_choices)
+                                      relation_labels, vote_counts, vote_labels, votes_total, ward_choices)
 from . import bp
 from .services import (current_consultation, get_topic_or_404, live_proposals, live_sections, published_page,
                        topic_page_loads)
@@ -20,7 +20,7 @@ def home():
     comment_counts = {t.id: db.session.scalar(select(func.count()).select_from(Comment).where(
         Comment.topic_id == t.id, Comment.status == "published")) for t in consultation.topics}
     participants = db.session.scalar(select(func.count(Participant.id)))
-    votes = db.session.scalar(select(func.count(Vote.id)))
+    votes = votes_total()  # from the tally, not a count of the vote rows
     return render_template("consultation/home.html", consultation=consultation,
                            comment_counts=comment_counts, participants=participants, votes=votes)
 

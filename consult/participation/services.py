@@ -16,8 +16,9 @@ from ..consultation.models import Proposal, Section, Topic, Ward
 from ..extensions import db
 from ..i18n import is_english, utcnow
 from ..text import has_forbidden_characters, normalise_newlines, visible_length
+from . import tallies
 from .models import (AGE_BANDS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED, Comment,
-                     Participant, Support, Vote)
+                     Participant, Support, Vote, VoteTally)
 
 BODY_MAX = 2000
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
@@ -211,26 +212,19 @@ def create_participant(*, is_demo: bool = False) -> Participant:
     return participant
 
 
-def cast_vote(participant: Participant, proposal: Proposal, value: str, *, channel: str = "web") -> Vote:
-    """Record or change a participant's vote; one row per participant and proposal, always."""
+def cast_vote(participant: Participant, proposal: Proposal, value: str, *, channel: str = "web",
+              phase: str | None = None) -> None:
+    """Record or change a participant's vote; one row per participant and proposal, always, and
+    the tallies moved in the same transaction. ``phase``: the consultation's, when the caller has it."""
     if value not in VOTE_VALUES:
         raise InvalidInput({"value": [_l("賛成・反対・どちらともいえない のいずれかを選んでください。")]})
     if proposal.withdrawn_at_utc is not None:
         raise InvalidInput({"proposal": [_l("この提案は取り下げられました。")]})
-    if proposal.topic.consultation.phase != "open":
+    if (phase or proposal.topic.consultation.phase) != "open":
         raise NotAccepting()
-    stmt = select(Vote).where(Vote.participant_id == participant.id, Vote.proposal_id == proposal.id)
-    vote = db.session.scalar(stmt)
-    if vote is None:
-        try:
-            with db.session.begin_nested():
-                vote = Vote(participant_id=participant.id, proposal_id=proposal.id, value=value, channel=channel)
-                db.session.add(vote)
-        except IntegrityError:  # the same participant voted in a parallel request
-            vote = db.session.scalar(stmt)
-    vote.value = value
+    db.session.flush()  # a ward just given is stored (and earlier votes moved) before this one counts
+    tallies.record_vote(db.session, participant.id, proposal.id, value, channel)
     db.session.commit()
-    return vote
 
 
 def support_comment(participant: Participant, comment: Comment) -> bool:
@@ -250,17 +244,18 @@ def support_comment(participant: Participant, comment: Comment) -> bool:
 
 
 def vote_counts(topic: Topic, proposal: Proposal | None = None) -> dict[int, dict[str, int]]:
-    """proposal id → {agree, disagree, pass} in one GROUP BY (one proposal's only, if given)."""
-    query = select(Vote.proposal_id, Vote.value, func.count()).group_by(Vote.proposal_id, Vote.value)
-    if proposal is not None:
-        query = query.where(Vote.proposal_id == proposal.id)
-    else:
-        query = query.where(Vote.proposal_id.in_([p.id for p in topic.proposals]))
-    rows = db.session.execute(query)
-    counts = {p.id: dict.fromkeys(VOTE_VALUES, 0) for p in ([proposal] if proposal else topic.proposals)}
+    """proposal id → {agree, disagree, pass}, from the tally (one proposal's only, if given)."""
+    proposals = [proposal] if proposal is not None else topic.proposals
+    counts = {p.id: dict.fromkeys(VOTE_VALUES, 0) for p in proposals}
+    rows = db.session.execute(select(VoteTally.proposal_id, VoteTally.value, VoteTally.n)
+                              .where(VoteTally.proposal_id.in_(list(counts))))
     for proposal_id, value, n in rows:
         counts[proposal_id][value] = n
     return counts
+
+
+def votes_total() -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(VoteTally.n), 0)))
 
 
 def participant_votes(participant: Participant | None, topic: Topic) -> dict[int, str]:

@@ -106,9 +106,10 @@ def build(f: ReviewFilter, *, with_charts: bool = True) -> Document:
                     title=str(_l("審議事項%(n)d 提案ごとの賛否（全体）", n=topic.number)),
                     chart_id=f"doc-p{topic.number}")
         parts.append(part)
-    rep = stats.representativeness(f)
+    people = stats.profiles(f)
+    rep = stats.representativeness(f, people)
     document = Document(consultation=consultation, meeting=meeting, made_on=to_jst(utcnow()).date(),
-                        filters=f.describe(), totals=stats.totals(f), representativeness=rep, topics=parts)
+                        filters=f.describe(), totals=stats.totals(f, people), representativeness=rep, topics=parts)
     if with_charts:
         document.rep_chart = representativeness_chart(rep, chart_id="doc-rep")
     return document

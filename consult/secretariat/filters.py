@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ..consultation.models import Proposal, Topic
 from ..extensions import db
 from ..i18n import JST
-from ..participation.models import CHANNELS, Comment, Participant, Vote
+from ..participation.models import CHANNELS, Comment, Participant, Vote, VoteRollup
 from ..participation.services import InvalidInput, ward_choices
 from ..text import has_forbidden_characters, nfkc, search_key
 from ..workshops.models import Workshop, WorkshopSeat
@@ -120,11 +120,16 @@ class ReviewFilter:
     def narrows_votes_by_comments(self) -> bool:
         return bool(self.group or (self.q and search_key(self.q)))
 
-    def vote_conditions(self) -> list:
-        """WHERE conditions on Vote; the statement must join Proposal and Participant (``vote_base``)."""
+    def _proposal_conditions(self) -> list:
         conds = [Proposal.topic_id.in_(self._topic_ids()), Proposal.withdrawn_at_utc.is_(None)]
         if self.topic_id is not None:
             conds.append(Proposal.topic_id == self.topic_id)
+        return conds
+
+    def vote_conditions(self) -> list:
+        """WHERE conditions on Vote; the statement must join Proposal, and Participant when a ward
+        is chosen (``vote_base``)."""
+        conds = self._proposal_conditions()
         if self.ward:
             conds.append(Participant.ward_code == self.ward)
         if self.channel:
@@ -142,9 +147,39 @@ class ReviewFilter:
                                                      *self.comment_conditions())))
         return conds
 
-    def vote_base(self, *columns):
-        return (select(*columns).select_from(Vote).join(Proposal, Proposal.id == Vote.proposal_id)
-                .join(Participant, Participant.id == Vote.participant_id).where(*self.vote_conditions()))
+    def vote_base(self, *columns, voter: bool = False):
+        """SELECT columns FROM votes matching the filter; the voter (Participant) is joined only
+        when the ward filter or ``voter=True`` (a column of Participant) needs it."""
+        query = select(*columns).select_from(Vote).join(Proposal, Proposal.id == Vote.proposal_id)
+        if voter or self.ward:
+            query = query.join(Participant, Participant.id == Vote.participant_id)
+        return query.where(*self.vote_conditions())
+
+    @property
+    def rollup_answers(self) -> bool:
+        """Whether the vote rollup can answer the vote figures: it knows proposals (so topics),
+        the voter's ward, channels, values and JST days, but not workshops or comments."""
+        return self.workshop_id is None and not self.narrows_votes_by_comments
+
+    def rollup_conditions(self) -> list:
+        """WHERE conditions on VoteRollup joined with Proposal: ``vote_conditions``' twins."""
+        conds = self._proposal_conditions()
+        if self.ward:
+            conds.append(VoteRollup.ward_code == self.ward)
+        if self.channel:
+            conds.append(VoteRollup.channel == self.channel)
+        if self.date_from is not None:
+            conds.append(VoteRollup.day >= self.date_from)
+        if self.date_to is not None:
+            conds.append(VoteRollup.day <= self.date_to)
+        return conds
+
+    @property
+    def vote_channels_answer(self) -> bool:
+        """Whether Participant.vote_channels can stand for the voters (it knows neither topics,
+        days nor workshops)."""
+        return (self.rollup_answers and self.topic_id is None and self.date_from is None
+                and self.date_to is None)
 
     # --- for links and display ------------------------------------------------------------
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, distinct, func, literal_column, select, union
+from sqlalchemy import and_, case, distinct, func, literal_column, or_, select, union
 
-from ..consultation.models import Proposal, Topic, Ward
+from ..consultation.models import Consultation, Proposal, Topic, Ward
 from ..extensions import db
-from ..participation.models import (AGE_BANDS, CHANNELS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE,
-                                    WARD_UNDISCLOSED, Comment, Participant, Support, Vote)
+from ..participation.models import (AGE_BANDS, CHANNEL_BITS, CHANNELS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE,
+                                    WARD_UNDISCLOSED, Comment, Participant, Support, Vote, VoteRollup)
 from ..participation.services import ward_choices
 from ..workshops.models import Theme, Workshop, WorkshopSeat
 from .filters import ReviewFilter
@@ -86,7 +86,39 @@ def _topics(f: ReviewFilter) -> list[Topic]:
     return db.session.scalars(query).all()
 
 
+# --- votes --------------------------------------------------------------------------------
+
+def _vote_counts(f: ReviewFilter, *keys: str) -> list[tuple]:
+    """(key…, votes) grouped by ``keys`` (proposal, ward, channel, value, day: 'YYYY-MM-DD'),
+    from the rollup when the filter lets it answer, else from the vote rows."""
+    if f.rollup_answers:
+        cols = {"proposal": VoteRollup.proposal_id, "ward": VoteRollup.ward_code, "channel": VoteRollup.channel,
+                "value": VoteRollup.value, "day": VoteRollup.day}
+        n = func.sum(VoteRollup.n)
+        query = (select(*[cols[k] for k in keys], n).select_from(VoteRollup)
+                 .join(Proposal, Proposal.id == VoteRollup.proposal_id).where(*f.rollup_conditions())
+                 .group_by(*[cols[k] for k in keys]).having(n > 0))  # changed votes leave zeros behind
+    else:
+        cols = {"proposal": Vote.proposal_id, "ward": Participant.ward_code, "channel": Vote.channel,
+                "value": Vote.value, "day": jst_day(Vote.created_at_utc)}
+        query = f.vote_base(*[cols[k] for k in keys], func.count(), voter="ward" in keys).group_by(
+            *[cols[k] for k in keys])
+    rows = db.session.execute(query).all()
+    if "day" in keys:
+        i = keys.index("day")
+        rows = [(*r[:i], str(r[i]), *r[i + 1:]) for r in rows]
+    # The rollup keeps '' for a voter without a ward, the vote rows NULL.
+    if "ward" in keys:
+        i = keys.index("ward")
+        rows = [(*r[:i], r[i] or None, *r[i + 1:]) for r in rows]
+    return [tuple(r) for r in rows]
+
+
 # --- who took part -------------------------------------------------------------------------
+
+def _channel_bit(column):
+    return case(CHANNEL_BITS, value=column, else_=0)
+
 
 def _cohort(f: ReviewFilter):
     """(pid, channel) of every participant with a matching comment or vote, without repeats."""
@@ -96,9 +128,71 @@ def _cohort(f: ReviewFilter):
     return union(comments, votes).subquery("cohort")
 
 
-def _people(f: ReviewFilter):
+def _people_live(f: ReviewFilter):
+    """(participant, CHANNEL_BITS of the channels they took part through), from the cohort."""
     cohort = _cohort(f)
-    return select(cohort.c.pid).distinct().subquery("people")
+    bits = (select(cohort.c.pid, func.sum(_channel_bit(cohort.c.channel)).label("bits"))
+            .group_by(cohort.c.pid).subquery("bits"))
+    return (select(Participant.ward_code, Participant.relation, Participant.age_band, bits.c.bits)
+            .join(bits, bits.c.pid == Participant.id))
+
+
+def _people_from_vote_channels(f: ReviewFilter):
+    """The same rows, with the vote side read from Participant.vote_channels instead of the votes."""
+    comment_bits = (select(Comment.participant_id.label("pid"),
+                           func.sum(distinct(_channel_bit(Comment.channel))).label("bits"))
+                    .where(Comment.participant_id.is_not(None), *f.comment_conditions())
+                    .group_by(Comment.participant_id).subquery("comment_bits"))
+    voted = Participant.vote_channels.op("&")(CHANNEL_BITS[f.channel] if f.channel else sum(CHANNEL_BITS.values()))
+    if f.ward:  # a vote counts under the voter's ward, a comment under the ward it was sent for
+        voted = case((Participant.ward_code == f.ward, voted), else_=0)
+    return (select(Participant.ward_code, Participant.relation, Participant.age_band,
+                   voted.op("|")(func.coalesce(comment_bits.c.bits, 0)).label("bits"))
+            .outerjoin(comment_bits, comment_bits.c.pid == Participant.id)
+            .where(or_(voted != 0, comment_bits.c.bits.is_not(None))))
+
+
+def _single_consultation() -> bool:
+    return db.session.scalar(select(func.count()).select_from(Consultation)) <= 1
+
+
+@dataclass
+class Profiles:
+    """Participants counted by (ward, relation, age band, channels) in one GROUP BY over the
+    people matching the filter, built once per request: the participant totals and the
+    representativeness, relation and age tables are sums of these few groups."""
+
+    groups: dict[tuple[str | None, str | None, str | None, int], int]
+
+    @property
+    def counts(self) -> dict[tuple[str | None, str | None, str | None], int]:
+        out: dict = {}
+        for (w, r, a, _bits), n in self.groups.items():
+            out[(w, r, a)] = out.get((w, r, a), 0) + n
+        return out
+
+    @property
+    def total(self) -> int:
+        return sum(self.groups.values())
+
+    def channels(self) -> dict[str, int]:
+        return {c: sum(n for key, n in self.groups.items() if key[3] & bit) for c, bit in CHANNEL_BITS.items()}
+
+    def by(self, index: int) -> dict[str | None, int]:
+        out: dict[str | None, int] = {}
+        for key, n in self.groups.items():
+            out[key[index]] = out.get(key[index], 0) + n
+        return out
+
+
+def profiles(f: ReviewFilter) -> Profiles:
+    """Who took part: a participant with a matching comment or vote, by profile and channels."""
+    fast = f.vote_channels_answer and _single_consultation()
+    people = (_people_from_vote_channels(f) if fast else _people_live(f)).subquery("people")
+    rows = db.session.execute(
+        select(people.c.ward_code, people.c.relation, people.c.age_band, people.c.bits, func.count())
+        .group_by(people.c.ward_code, people.c.relation, people.c.age_band, people.c.bits)).all()
+    return Profiles({(w, r, a, int(bits)): n for w, r, a, bits, n in rows})
 
 
 @dataclass
@@ -113,24 +207,20 @@ class Totals:
     comments_without_participant: int
 
 
-def totals(f: ReviewFilter) -> Totals:
+def totals(f: ReviewFilter, people: Profiles | None = None) -> Totals:
     comments = dict(db.session.execute(
         select(Comment.channel, func.count()).where(*f.comment_conditions()).group_by(Comment.channel)).all())
-    votes = dict(db.session.execute(f.vote_base(Vote.channel, func.count()).group_by(Vote.channel)).all())
-    cohort = _cohort(f)
-    participants = dict(db.session.execute(
-        select(cohort.c.channel, func.count(distinct(cohort.c.pid))).group_by(cohort.c.channel)).all())
-    people = _people(f)
-    participants_total = db.session.scalar(select(func.count()).select_from(people))
+    votes = dict(_vote_counts(f, "channel"))
+    people = people or profiles(f)
     statuses = dict(db.session.execute(
         select(Comment.status, func.count()).where(*f.comment_conditions(status="all"))
         .group_by(Comment.status)).all())
     anonymous = db.session.scalar(select(func.count()).select_from(Comment).where(
         Comment.participant_id.is_(None), *f.comment_conditions()))
     fill = lambda d: {c: d.get(c, 0) for c in CHANNELS}  # noqa: E731
-    return Totals(comments=fill(comments), votes=fill(votes), participants=fill(participants),
+    return Totals(comments=fill(comments), votes=fill(votes), participants=fill(people.channels()),
                   comments_total=sum(comments.values()), votes_total=sum(votes.values()),
-                  participants_total=participants_total or 0,
+                  participants_total=people.total,
                   statuses={s: statuses.get(s, 0) for s in ("pending", "published", "hidden")},
                   comments_without_participant=anonymous or 0)
 
@@ -196,9 +286,7 @@ def _vote_row(label: str, code: str, counts: dict[str, int]) -> VoteRow:
 
 
 def proposals_by_ward(f: ReviewFilter) -> list[ProposalResult]:
-    rows = db.session.execute(
-        f.vote_base(Vote.proposal_id, Participant.ward_code, Vote.value, func.count())
-        .group_by(Vote.proposal_id, Participant.ward_code, Vote.value)).all()
+    rows = _vote_counts(f, "proposal", "ward", "value")
     by: dict[tuple[int, str], dict[str, int]] = {}
     for proposal_id, ward, value, n in rows:
         by.setdefault((proposal_id, ward or ""), {})[value] = n
@@ -247,29 +335,6 @@ class Representativeness:
     population_as_of: date | None
 
 
-@dataclass
-class Profiles:
-    """Participants counted by (ward, relation, age band) in one GROUP BY; the representativeness,
-    relation and age tables are sums of these few groups."""
-
-    counts: dict[tuple[str | None, str | None, str | None], int]
-
-    def by(self, index: int) -> dict[str | None, int]:
-        out: dict[str | None, int] = {}
-        for key, n in self.counts.items():
-            out[key[index]] = out.get(key[index], 0) + n
-        return out
-
-
-def profiles(f: ReviewFilter) -> Profiles:
-    people = _people(f)
-    rows = db.session.execute(
-        select(Participant.ward_code, Participant.relation, Participant.age_band, func.count())
-        .join(people, people.c.pid == Participant.id)
-        .group_by(Participant.ward_code, Participant.relation, Participant.age_band)).all()
-    return Profiles({(w, r, a): n for w, r, a, n in rows})
-
-
 def representativeness(f: ReviewFilter, people: Profiles | None = None) -> Representativeness:
     counts = (people or profiles(f)).by(0)
     wards = db.session.scalars(select(Ward).order_by(Ward.position)).all()
@@ -311,8 +376,7 @@ def over_time(f: ReviewFilter, *, fill_gaps_up_to: int = 120) -> list[Day]:
     cday = jst_day(Comment.created_at_utc).label("day")
     comments = dict(db.session.execute(
         select(cday, func.count()).where(*f.comment_conditions()).group_by(cday)).all())
-    vday = jst_day(Vote.created_at_utc).label("day")
-    votes = dict(db.session.execute(f.vote_base(vday, func.count()).group_by(vday)).all())
+    votes = dict(_vote_counts(f, "day"))
     days = sorted(date.fromisoformat(str(d)) for d in set(comments) | set(votes) if d)
     if days and (days[-1] - days[0]).days <= fill_gaps_up_to:
         days = [days[0] + timedelta(days=i) for i in range((days[-1] - days[0]).days + 1)]

@@ -111,9 +111,9 @@ def dashboard():
     consultation, f, errors = _filter_or_errors()
     if f is None:
         return _filter_error_page("secretariat/dashboard.html", consultation, errors)
-    totals = stats.totals(f)
+    people = stats.profiles(f)  # who took part, counted once for every participant figure
+    totals = stats.totals(f, people)
     matrix = stats.topic_ward_matrix(f)
-    people = stats.profiles(f)
     rep = stats.representativeness(f, people)
     proposals = stats.proposals_by_ward(f)
     days = stats.over_time(f)

@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select
 from ..consultation.models import Consultation, Proposal, Topic, Ward
 from ..extensions import db
 from ..i18n import utcnow
+from ..participation import tallies
 from ..participation.models import AGE_BANDS, RELATIONS, Comment, Participant, Support, Vote
 from ..participation.services import new_receipt_no
 
@@ -127,6 +128,7 @@ def make_demo_data(*, participants: int = 120, comments: int = 240, votes: int =
     if supports:
         db.session.execute(insert(Support), [dict(participant_id=p, comment_id=c, created_at_utc=now)
                                              for p, c in supports])
+    tallies.recount(db.session)  # the bulk inserts above bypass cast_vote
     db.session.commit()
     return {"participants": participants, "comments": comments, "votes": len(pairs), "supports": len(supports)}
 
