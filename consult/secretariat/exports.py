@@ -15,14 +15,16 @@ import codecs
 import csv
 import io
 import json
+import re
+import shutil
 import tempfile
-import unicodedata
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from itertools import islice
 from typing import IO, Any, Callable, Iterable, Iterator
 
-import xlsxwriter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -44,15 +46,21 @@ ENCODINGS = ("utf-8-sig", "cp932")
 REPLACEMENTS = ("〓", "?")
 CHUNK_ROWS = 1000  # rows fetched per round trip and per written chunk
 CSV_FLUSH_BYTES = 64 * 1024
+PROGRESS_ROWS = 10000  # rows between progress reports
 
 # --- making text safe for spreadsheets and for CP932 ---------------------------------------
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Every character that starts a formula once NFKC-normalised (=, +, -, @, tab, CR): the ASCII ones and
+# their full-width, small, superscript and subscript forms (⩵ and ⩶ normalise to == and ===).
+# A set, so a cell costs one look-up and no normalisation; tests/secretariat/test_exports.py checks it
+# against unicodedata over every code point, so a newer Unicode cannot silently add one.
+FORMULA_STARTERS = frozenset("=+-@\t\r\u207a\u207c\u208a\u208c\u2a75\u2a76\ufb29"
+                             "\ufe62\ufe63\ufe66\ufe6b\uff0b\uff0d\uff1d\uff20")
 
 
 def inert(value: str) -> str:
     """A cell Excel will show as text: a leading ', when the text could start a formula."""
-    if value and (value[0] in _FORMULA_STARTS or unicodedata.normalize("NFKC", value[0])[:1] in _FORMULA_STARTS):
+    if value and value[0] in FORMULA_STARTERS:
         return "'" + value
     return value
 
@@ -167,10 +175,87 @@ _ROW_COLUMNS = (Comment.id, Comment.receipt_no, Comment.topic_id, Comment.sectio
                 Comment.table_id, Comment.theme_id, Comment.paper_dots, Comment.opinion_group_id, Comment.status,
                 Comment.body, Comment.body_published, Comment.hidden_reason, Comment.created_at_utc,
                 Comment.published_at_utc, Comment.moderated_at_utc, Comment.is_demo)
+_INDEX = {c.key: i for i, c in enumerate(_ROW_COLUMNS)}
+_CODE = object()  # a code missing from its labels shows as the code itself
 
 
-def _jst(dt: datetime | None) -> datetime | None:
-    return to_jst(dt) if dt is not None else None
+def _sources(lk: Lookups) -> dict[str, tuple[str, str, dict | None, Any]]:
+    """Each exported field: (the SQL column it comes from, its kind, and for a looked-up field the
+    table value → display value and what a value missing from it shows). Every field depends on one
+    column only, so a row is made cell by cell with one converter per column, chosen once."""
+    category = lk.categories
+    return {
+        "id": ("id", "number", None, None),
+        "receipt_no": ("receipt_no", "text", None, None),
+        "topic_number": ("topic_id", "lookup", {k: v[0] for k, v in lk.topics.items()}, None),
+        "topic": ("topic_id", "lookup", {k: v[1] for k, v in lk.topics.items()}, ""),
+        "section": ("section_id", "lookup", lk.sections, ""),
+        "proposal": ("proposal_id", "lookup", lk.proposals, ""),
+        "ward": ("ward_code", "lookup", lk.wards, _CODE),
+        "relation": ("relation", "lookup", lk.relations, _CODE),
+        "age_band": ("age_band", "lookup", lk.ages, _CODE),
+        "channel": ("channel", "lookup", lk.channels, _CODE),
+        "workshop": ("workshop_id", "lookup", lk.workshops, ""),
+        "table": ("table_id", "lookup", lk.tables, ""),
+        "theme": ("theme_id", "lookup", lk.themes, ""),
+        "paper_dots": ("paper_dots", "count", None, None),
+        "group": ("opinion_group_id", "lookup", {k: g[0] for k, g in lk.groups.items()}, ""),
+        "response_category": ("opinion_group_id", "lookup",
+                               {k: category.get(g[1], "") if g[1] else "" for k, g in lk.groups.items()}, ""),
+        "status": ("status", "lookup", lk.statuses, _CODE),
+        "body": ("body", "text", None, None),
+        "body_published": ("body_published", "text", None, None),
+        "hidden_reason": ("hidden_reason", "text", None, None),
+        "created_at": ("created_at_utc", "datetime", None, None),
+        "published_at": ("published_at_utc", "datetime", None, None),
+        "moderated_at": ("moderated_at_utc", "datetime", None, None),
+        "is_demo": ("is_demo", "flag", None, None),
+    }
+
+
+class _Lookup(dict):
+    """Value → finished cell, each finished once; a value missing from the table shows as
+    ``missing`` (as itself for codes), finished and then kept too."""
+
+    def __init__(self, table: dict, missing: Any, finish: Callable[[Any], Any]):
+        super().__init__((k, finish(v)) for k, v in table.items())
+        self.missing, self.finish = missing, finish
+
+    def __missing__(self, key):
+        value = ("" if key is None else key) if self.missing is _CODE else self.missing
+        self[key] = cell = self.finish(value)
+        return cell
+
+
+class _Cells:
+    """How one format turns the display values into cells: ``finish`` for the looked-up labels
+    (run once per label), the others once per cell."""
+
+    finish: Callable[[Any], Any]
+    text: Callable[[str | None], Any]
+    datetime: Callable[[datetime | None], Any]
+    count: Callable[[int | None], Any]
+    flag: Callable[[Any], Any]
+    number: Callable[[int], Any]
+
+
+def _plan(lk: Lookups, keys: Iterable[str], cells: type[_Cells]) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(index in the SQL row, converter) for each of ``keys``."""
+    sources = _sources(lk)
+    plan = []
+    for key in keys:
+        column, kind, table, missing = sources[key]
+        convert = _Lookup(table, missing, cells.finish).__getitem__ if kind == "lookup" else getattr(cells, kind)
+        plan.append((_INDEX[column], convert))
+    return plan
+
+
+def _comment_rows(f: ReviewFilter, chunk: int) -> tuple[Lookups, Iterator[Any]]:
+    """The lookups (read now, in the request) and the matching SQL rows (read as they are consumed)."""
+    lk = Lookups(f.consultation_id)
+    # In the order received (id): follows the primary key, so the database never sorts the whole export.
+    stmt = select(*_ROW_COLUMNS).where(*f.comment_conditions()).order_by(Comment.id)
+    return lk, _stream(db.engine, stmt, chunk)
 
 
 def _stream(engine: Engine, stmt, chunk: int) -> Iterator[Any]:
@@ -180,37 +265,21 @@ def _stream(engine: Engine, stmt, chunk: int) -> Iterator[Any]:
         yield from conn.execution_options(yield_per=chunk).execute(stmt)
 
 
-def comment_records(f: ReviewFilter, *, chunk: int = CHUNK_ROWS) -> Iterator[dict[str, Any]]:
-    """Every matching comment as a dict of display values, in the order received, ``chunk`` at a time.
-
-    The lookups and labels are read now (in the request); the rows are read as they are consumed.
-    """
-    lk = Lookups(f.consultation_id)
-    # In the order received (id): follows the primary key, so the database never sorts the whole export.
-    stmt = select(*_ROW_COLUMNS).where(*f.comment_conditions()).order_by(Comment.id)
-    return _comment_dicts(_stream(db.engine, stmt, chunk), lk)
+# Stored datetimes are naive UTC (SQLite keeps no zone; PostgreSQL's columns have none either), and
+# JST has no daylight saving time: a fixed offset, without tz objects per cell.
+_JST_OFFSET = timedelta(hours=9)
 
 
-def _comment_dicts(rows: Iterable[Any], lk: Lookups) -> Iterator[dict[str, Any]]:
-    for r in rows:
-        number, title = lk.topics.get(r.topic_id, (None, ""))
-        group_title, category, _state = lk.groups.get(r.opinion_group_id, ("", None, "")) if r.opinion_group_id else ("", None, "")
-        yield {
-            "id": r.id, "receipt_no": r.receipt_no, "topic_number": number, "topic": title,
-            "section": lk.sections.get(r.section_id, "") if r.section_id else "",
-            "proposal": lk.proposals.get(r.proposal_id, "") if r.proposal_id else "",
-            "ward": lk.wards.get(r.ward_code, r.ward_code or ""), "relation": lk.relations.get(r.relation, r.relation or ""),
-            "age_band": lk.ages.get(r.age_band, r.age_band or ""), "channel": lk.channels.get(r.channel, r.channel),
-            "workshop": lk.workshops.get(r.workshop_id, "") if r.workshop_id else "",
-            "table": lk.tables.get(r.table_id, "") if r.table_id else "",
-            "theme": lk.themes.get(r.theme_id, "") if r.theme_id else "",
-            "paper_dots": r.paper_dots or 0, "group": group_title,
-            "response_category": lk.categories.get(category, "") if category else "",
-            "status": lk.statuses.get(r.status, r.status), "body": r.body, "body_published": r.body_published or "",
-            "hidden_reason": r.hidden_reason or "", "created_at": _jst(r.created_at_utc),
-            "published_at": _jst(r.published_at_utc), "moderated_at": _jst(r.moderated_at_utc),
-            "is_demo": bool(r.is_demo),
-        }
+def _utc(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is None else dt.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _jst(dt: datetime | None) -> datetime | None:
+    return to_jst(dt) if dt is not None else None
+
+
+def _jst_text(dt: datetime | None) -> str:
+    return "" if dt is None else (_utc(dt) + _JST_OFFSET).isoformat(" ", "seconds")
 
 
 def _csv_value(value: Any) -> str:
@@ -225,12 +294,39 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def csv_chunks(header: list[str], rows: Iterable[list[Any]], *, encoding: str = "utf-8-sig",
+class _CsvCells(_Cells):
+    finish = staticmethod(_csv_value)
+    text = staticmethod(lambda v: inert(v) if v else "")
+    datetime = staticmethod(_jst_text)
+    count = staticmethod(lambda v: str(v) if v else "0")
+    flag = staticmethod(lambda v: "1" if v else "0")
+    number = staticmethod(str)
+
+
+class _RecordCells(_Cells):
+    """Plain values for JSON: labels as they are, datetimes in JST."""
+    finish = staticmethod(lambda v: v)
+    text = staticmethod(lambda v: v or "")
+    datetime = staticmethod(_jst)
+    count = staticmethod(lambda v: v or 0)
+    flag = staticmethod(bool)
+    number = staticmethod(lambda v: v)
+
+
+def comment_records(f: ReviewFilter, *, chunk: int = CHUNK_ROWS) -> Iterator[dict[str, Any]]:
+    """Every matching comment as a dict of display values (id first), in the order received."""
+    keys = ["id", *(k for k, _ in comment_columns())]
+    lk, rows = _comment_rows(f, chunk)
+    plan = _plan(lk, keys, _RecordCells)
+    return ({k: convert(r[i]) for k, (i, convert) in zip(keys, plan)} for r in rows)
+
+
+def csv_chunks(header: list[str], rows: Iterable[list[str]], *, encoding: str = "utf-8-sig",
                replacement: str = "〓", report: Cp932Report | None = None,
-               receipt_of: Callable[[list[Any]], str] | None = None,
+               receipt_of: Callable[[list[str]], str] | None = None,
                progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
-    """CSV as byte chunks (RFC 4180, CRLF). UTF-8 starts with a BOM; CP932 replaces what it cannot
-    encode and notes each affected row in ``report``."""
+    """CSV as byte chunks (RFC 4180, CRLF) from rows of strings already made inert. UTF-8 starts with
+    a BOM; CP932 replaces what it cannot encode and notes each affected row in ``report``."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     cp932 = encoding == "cp932"
@@ -239,20 +335,26 @@ def csv_chunks(header: list[str], rows: Iterable[list[Any]], *, encoding: str = 
         yield codecs.BOM_UTF8
     writer.writerow([to_cp932(h, replacement)[0] if cp932 else h for h in header])
     n = 0
-    for row in rows:
-        cells = [_csv_value(v) for v in row]
+    rows = iter(rows)
+    while batch := list(islice(rows, CHUNK_ROWS)):
         if cp932:
-            lost_in_row: list[str] = []
-            for i, cell in enumerate(cells):
-                cells[i], lost = to_cp932(cell, replacement)
-                lost_in_row += lost
-            if lost_in_row and report is not None:
-                report.note(receipt_of(row) if receipt_of else str(n + 1), lost_in_row)
-        writer.writerow(cells)
-        n += 1
+            for row in batch:
+                n += 1
+                lost_in_row: list[str] = []
+                cells = []
+                for cell in row:
+                    cell, lost = to_cp932(cell, replacement)
+                    cells.append(cell)
+                    lost_in_row += lost
+                if lost_in_row and report is not None:
+                    report.note(receipt_of(row) if receipt_of else str(n), lost_in_row)
+                writer.writerow(cells)
+        else:
+            writer.writerows(batch)
+            n += len(batch)
         if report is not None:
             report.rows = n
-        if progress and n % 10000 == 0:
+        if progress and n % PROGRESS_ROWS < len(batch):
             progress(n)
         if buf.tell() >= CSV_FLUSH_BYTES:
             yield encoder.encode(buf.getvalue())
@@ -266,9 +368,10 @@ def csv_chunks(header: list[str], rows: Iterable[list[Any]], *, encoding: str = 
 def comments_csv(f: ReviewFilter, *, encoding: str = "utf-8-sig", replacement: str = "〓",
                  report: Cp932Report | None = None, progress=None) -> Iterator[bytes]:
     columns = comment_columns()
-    keys = [k for k, _ in columns]
-    rows = ([rec[k] for k in keys] for rec in comment_records(f))
-    return csv_chunks([str(label) for _, label in columns], rows, encoding=encoding, replacement=replacement,
+    lk, rows = _comment_rows(f, CHUNK_ROWS)
+    plan = _plan(lk, [k for k, _ in columns], _CsvCells)
+    cells = ([convert(r[i]) for i, convert in plan] for r in rows)
+    return csv_chunks([str(label) for _, label in columns], cells, encoding=encoding, replacement=replacement,
                       report=report, receipt_of=lambda row: row[0], progress=progress)
 
 
@@ -293,7 +396,7 @@ def _json_chunks(head: dict, records: Iterable[dict], progress) -> Iterator[byte
         rec = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in rec.items()}
         yield ((",\n" if n else "") + json.dumps(rec, ensure_ascii=False)).encode()
         n += 1
-        if progress and n % 10000 == 0:
+        if progress and n % PROGRESS_ROWS == 0:
             progress(n)
     yield b"\n]}\n"
     if progress:
@@ -325,12 +428,13 @@ def open_data_csv(consultation_id: int, *, with_groups: bool) -> Iterator[bytes]
             number, title = lk.topics[r.topic_id]
             group = lk.groups.get(r.opinion_group_id) if (with_groups and r.opinion_group_id) else None
             when = r.published_at_utc or r.created_at_utc
-            yield [number, title, lk.sections.get(r.section_id, "") if r.section_id else "",
-                   lk.proposals.get(r.proposal_id, "") if r.proposal_id else "",
-                   lk.wards.get(r.ward_code, ""), lk.channels.get(r.channel, r.channel),
-                   to_jst(when).date().isoformat(),
-                   r.body_published if r.body_published is not None else r.body,
-                   group[0] if group is not None and group[2] == "confirmed" else "", bool(r.is_demo)]
+            yield [_csv_value(v) for v in (
+                number, title, lk.sections.get(r.section_id, "") if r.section_id else "",
+                lk.proposals.get(r.proposal_id, "") if r.proposal_id else "",
+                lk.wards.get(r.ward_code, ""), lk.channels.get(r.channel, r.channel),
+                to_jst(when).date().isoformat(),
+                r.body_published if r.body_published is not None else r.body,
+                group[0] if group is not None and group[2] == "confirmed" else "", bool(r.is_demo))]
 
     return csv_chunks([str(label) for _, label in open_data_columns()], rows(_stream(db.engine, stmt, CHUNK_ROWS)))
 
@@ -341,13 +445,92 @@ def _excel_time(value: datetime) -> datetime:
     return value.replace(tzinfo=None)  # already JST; Excel has no time zones
 
 
+# --- rows of a sheet written as XML: the comments sheet, where XlsxWriter's per-cell calls cost
+# ~100 µs a row. Cells as in XlsxWriter's constant_memory mode: inline strings (escaped, never
+# taken as rich text), numbers, booleans, datetimes as serial numbers; blank cells are left out.
+# Each cell's style is written as a slot, one control byte standing for its column, and filled in
+# with the column's style when the sheet is spliced (XlsxWriter numbers styles only when the workbook
+# is closed). Control characters in text become _xHHHH_, so a slot can neither be forged by a comment
+# nor split between two chunks of the file.
+
+_STYLE_SLOTS = bytes([*range(0x01, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])  # not tab, LF or CR: text keeps them
+_SLOT = re.compile(b"[" + re.escape(_STYLE_SLOTS) + b"]")
+_EXCEL_EPOCH_UTC = datetime(1899, 12, 30) - _JST_OFFSET  # day 0 of Excel's 1900 system (after 1 March 1900), in JST
+_EXCEL_ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_XML_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_XLSX_STRMAX = 32767  # Excel's limit, in UTF-16 units
+
+
+def _xml_text(value: str) -> str:
+    """An inline string cell, from after its reference and style on."""
+    if len(value) > _XLSX_STRMAX // 2 and len(value.encode("utf-16-le", "surrogatepass")) > 2 * _XLSX_STRMAX:
+        value = value.encode("utf-16-le", "surrogatepass")[:2 * _XLSX_STRMAX].decode("utf-16-le", "ignore")
+    if "_x" in value:
+        value = _EXCEL_ESCAPED.sub(r"_x005F\1", value)  # as Excel: a literal _xHHHH_ is not an escape
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = _XML_CONTROL.sub(lambda m: f"_x{ord(m[0]):04X}_", value)
+    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+    return f' t="inlineStr"><is><t{space}>{value}</t></is></c>'
+
+
+def _xml_value(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return f' t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'><v>{value!r}</v></c>'
+    return _xml_text(inert(str(value)))
+
+
+def _xml_datetime(dt: datetime | None) -> str:
+    if dt is None:
+        return ""
+    d = _utc(dt) - _EXCEL_EPOCH_UTC
+    return f'><v>{d.days + (d.seconds + d.microseconds / 1e6) / 86400!r}</v></c>'
+
+
+class _XmlCells(_Cells):
+    finish = staticmethod(_xml_value)
+    text = staticmethod(lambda v: _xml_text(inert(v)) if v else "")
+    datetime = staticmethod(_xml_datetime)
+    count = staticmethod(lambda v: f'><v>{v or 0}</v></c>')
+    flag = staticmethod(lambda v: f' t="b"><v>{1 if v else 0}</v></c>')
+    number = staticmethod(lambda v: f'><v>{v}</v></c>')
+
+
+def _write_rows(out: IO[bytes], rows: Iterable[Any], plan: list[tuple[int, Callable[[Any], str]]],
+                progress=None) -> int:
+    """``<row>`` elements from row 2 on (row 1 is the heading) into ``out``, a buffered file."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    assert len(plan) <= len(_STYLE_SLOTS)
+    cols = [(i, convert, f'<c r="{xl_col_to_name(k)}', f'" s="{chr(_STYLE_SLOTS[k])}"')
+            for k, (i, convert) in enumerate(plan)]
+    n, lines = 0, []
+    for r in rows:
+        n += 1
+        ref = n + 1
+        lines.append(f'<row r="{ref}">')
+        lines += [f"{start}{ref}{style}{cell}" for i, convert, start, style in cols if (cell := convert(r[i]))]
+        lines.append("</row>")
+        if n % 100 == 0:
+            out.write("".join(lines).encode())
+            lines.clear()
+            if progress and n % PROGRESS_ROWS == 0:
+                progress(n)
+    out.write("".join(lines).encode())
+    return n
+
+
 class _Sheet:
     """Rows written in order (constant_memory), strings made inert, datetimes as real date cells."""
 
-    def __init__(self, book: "Book", name: str, widths: list[int] | None = None):
+    def __init__(self, book: "Book", name: str, widths: list[int] | None = None, formats: list[Any] | None = None):
         self.book, self.ws, self.row = book, book.wb.add_worksheet(name), 0
+        self.part = f"xl/worksheets/sheet{len(book.wb.worksheets())}.xml"  # its file inside the workbook
         for i, w in enumerate(widths or []):
-            self.ws.set_column(i, i, w)
+            self.ws.set_column(i, i, w, formats[i] if formats else None)
 
     def write(self, values: list[Any], *, header: bool = False, formats: dict[int, Any] | None = None) -> None:
         for col, value in enumerate(values):
@@ -369,10 +552,19 @@ class _Sheet:
 
 
 class Book:
+    """An XlsxWriter workbook, made in a temporary file and copied to ``target`` when closed. A sheet
+    too large for XlsxWriter's per-cell calls has its rows written as XML by :func:`_write_rows` and
+    spliced into the sheet XlsxWriter made (heading, widths, styles, filter) on the way."""
+
     def __init__(self, target: str | IO[bytes]):
-        self.wb = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
-                                               "strings_to_urls": False, "strings_to_numbers": False,
-                                               "tmpdir": tempfile.gettempdir()})
+        import xlsxwriter  # here, not at import: the CLI and the other exports start faster without it
+
+        self.target = target
+        self.staging = tempfile.TemporaryFile()
+        self.spliced: dict[str, tuple[IO[bytes], int]] = {}  # sheet's part → (its rows as XML, rows)
+        self.wb = xlsxwriter.Workbook(self.staging, {"constant_memory": True, "strings_to_formulas": False,
+                                                     "strings_to_urls": False, "strings_to_numbers": False,
+                                                     "tmpdir": tempfile.gettempdir()})
         self.header = self.wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True,
                                           "valign": "top"})
         self.title = self.wb.add_format({"bold": True, "font_size": 14})
@@ -382,11 +574,58 @@ class Book:
         self.percent = self.wb.add_format({"num_format": "0.0%", "valign": "top"})
         self.ratio = self.wb.add_format({"num_format": "0.00", "valign": "top"})
 
-    def sheet(self, name: str, widths: list[int] | None = None) -> _Sheet:
-        return _Sheet(self, name, widths)
+    def sheet(self, name: str, widths: list[int] | None = None, formats: list[Any] | None = None) -> _Sheet:
+        return _Sheet(self, name, widths, formats)
+
+    def splice(self, sheet: _Sheet, rows: IO[bytes], n: int) -> None:
+        """Add ``n`` rows of ``<row>`` XML (from row 2 on) to ``sheet`` when the book is closed."""
+        self.spliced[sheet.part] = (rows, n)
 
     def close(self) -> None:
         self.wb.close()
+        try:
+            self.staging.seek(0)
+            if not self.spliced:
+                if isinstance(self.target, str):
+                    with open(self.target, "wb") as out:
+                        shutil.copyfileobj(self.staging, out)
+                else:
+                    shutil.copyfileobj(self.staging, self.target)
+                return
+            with zipfile.ZipFile(self.staging) as zin, \
+                    zipfile.ZipFile(self.target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+                for info in zin.infolist():
+                    if info.filename in self.spliced:
+                        _splice_sheet(zin.read(info).decode(), *self.spliced[info.filename], zout, info)
+                    else:
+                        zout.writestr(info, zin.read(info))
+        finally:
+            self.staging.close()
+            for rows, _n in self.spliced.values():
+                rows.close()
+
+
+def _splice_sheet(xml: str, rows: IO[bytes], n: int, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """The sheet XlsxWriter wrote (its heading row only), with the rows inserted after the heading
+    and its dimension made to cover them. Each cell takes its column's style, read from ``<cols>``."""
+    head, tail = xml.split("</sheetData>", 1)
+    styles = {}
+    for first, last, style in re.findall(r'<col min="(\d+)" max="(\d+)"[^>]*? style="(\d+)"', head):
+        styles.update((_STYLE_SLOTS[col - 1], style.encode()) for col in range(int(first), int(last) + 1))
+    if all(len(style) == 1 for style in styles.values()):  # one digit each: one pass of translate
+        table = bytes.maketrans(bytes(styles), b"".join(styles.values()))
+        fill = lambda chunk: chunk.translate(table)  # noqa: E731
+    else:
+        fill = lambda chunk: _SLOT.sub(lambda m: styles.get(m[0][0], b"0"), chunk)  # noqa: E731
+    head = re.sub(r'<dimension ref="A1:([A-Z]+)1"/>', lambda m: f'<dimension ref="A1:{m[1]}{n + 1}"/>', head, count=1)
+    part = zipfile.ZipInfo(info.filename, info.date_time)
+    part.compress_type = zipfile.ZIP_DEFLATED
+    with zout.open(part, "w") as out:
+        out.write(head.encode())
+        rows.seek(0)
+        while chunk := rows.read(CSV_FLUSH_BYTES):
+            out.write(fill(chunk))
+        out.write(("</sheetData>" + tail).encode())
 
 
 _COMMENT_WIDTHS = {"receipt_no": 16, "topic": 24, "section": 16, "proposal": 30, "body": 60,
@@ -400,16 +639,16 @@ def _pct(share: float | None):
 
 def write_comments_sheet(book: Book, f: ReviewFilter, progress=None) -> int:
     columns = comment_columns()
-    sheet = book.sheet(str(_l("ご意見")), [_COMMENT_WIDTHS.get(k, 12) for k, _ in columns])
+    keys = [k for k, _ in columns]
+    sheet = book.sheet(str(_l("ご意見")), [_COMMENT_WIDTHS.get(k, 12) for k in keys],
+                       [book.datetime if k in DATETIME_KEYS else book.wrap for k in keys])
     sheet.write([str(label) for _, label in columns], header=True)
     sheet.ws.freeze_panes(1, 1)
-    n = 0
-    for rec in comment_records(f):
-        sheet.write([rec[k] for k, _ in columns])
-        n += 1
-        if progress and n % 10000 == 0:
-            progress(n)
+    lk, rows = _comment_rows(f, CHUNK_ROWS)
+    out = tempfile.TemporaryFile()
+    n = _write_rows(out, rows, _plan(lk, keys, _XmlCells), progress)
     sheet.ws.autofilter(0, 0, max(n, 1), len(columns) - 1)
+    book.splice(sheet, out, n)
     return n
 
 
