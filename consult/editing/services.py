@@ -204,13 +204,17 @@ def _taken_anchors(topic: Topic) -> set[str]:
     return set(db.session.scalars(select(Section.anchor).where(Section.topic_id == topic.id)))
 
 
+def _next_free(prefix: str, taken: set[str]) -> str:
+    """prefix-N for the first N from len(taken) + 1 not yet taken: section-5, proposal-7, …"""
+    n = len(taken) + 1
+    while f"{prefix}-{n}" in taken:
+        n += 1
+    return f"{prefix}-{n}"
+
+
 def new_anchor(topic: Topic, taken: set[str] | None = None) -> str:
     """A unique ASCII anchor for a new section: section-5, section-6, …"""
-    taken = _taken_anchors(topic) if taken is None else taken
-    n = len(taken) + 1
-    while f"section-{n}" in taken:
-        n += 1
-    return f"section-{n}"
+    return _next_free("section", _taken_anchors(topic) if taken is None else taken)
 
 
 def _next_position(items) -> int:
@@ -348,11 +352,7 @@ def _taken_keys(topic: Topic) -> set[str]:
 
 
 def new_key(topic: Topic, taken: set[str] | None = None) -> str:
-    taken = _taken_keys(topic) if taken is None else taken
-    n = len(taken) + 1
-    while f"proposal-{n}" in taken:
-        n += 1
-    return f"proposal-{n}"
+    return _next_free("proposal", _taken_keys(topic) if taken is None else taken)
 
 
 def add_proposal(topic: Topic, data: Mapping, user) -> Proposal:

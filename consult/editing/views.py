@@ -311,29 +311,25 @@ def section_move(section_id: int):
 @bp.route("/staff/consultation/sections/<int:section_id>/retire", methods=["POST"])
 @requires(EDIT)
 def section_retire(section_id: int):
-    section = _get(Section, section_id)
-    back = url_for(".topic", slug=section.topic.slug)
-    try:
-        services.retire_section(section, current_user)
-    except Conflict as exc:
-        return _conflict(exc.message, back)
-    db.session.commit()
-    return _done(_("節「%(heading)s」を廃止しました。公開ページには表示されません。寄せられたご意見はそのまま残ります。",
-                   heading=section.current.heading), ".topic", slug=section.topic.slug, _anchor=f"section-{section.id}")
+    return _retire_or_restore(section_id, services.retire_section,
+                              _l("節「%(heading)s」を廃止しました。公開ページには表示されません。寄せられたご意見はそのまま残ります。"))
 
 
 @bp.route("/staff/consultation/sections/<int:section_id>/restore", methods=["POST"])
 @requires(EDIT)
 def section_restore(section_id: int):
+    return _retire_or_restore(section_id, services.restore_section, _l("節「%(heading)s」を復活させました。"))
+
+
+def _retire_or_restore(section_id: int, change, message):
     section = _get(Section, section_id)
-    back = url_for(".topic", slug=section.topic.slug)
     try:
-        services.restore_section(section, current_user)
+        change(section, current_user)
     except Conflict as exc:
-        return _conflict(exc.message, back)
+        return _conflict(exc.message, url_for(".topic", slug=section.topic.slug))
     db.session.commit()
-    return _done(_("節「%(heading)s」を復活させました。", heading=section.current.heading), ".topic",
-                 slug=section.topic.slug, _anchor=f"section-{section.id}")
+    return _done(message % {"heading": section.current.heading}, ".topic", slug=section.topic.slug,
+                 _anchor=f"section-{section.id}")
 
 
 @bp.route("/staff/consultation/sections/<int:section_id>/history")
