@@ -43,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, i18n, security
+    from . import cli, errors, i18n, pagecache, security
 
     i18n.init_app(app)
     from .markdown import render_markdown
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["markdown"] = render_markdown
     errors.init_app(app)
     security.init_app(app)
+    pagecache.init_app(app)
     cli.init_app(app)
     return app
 

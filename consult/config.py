@@ -28,6 +28,12 @@ class DefaultConfig:
     # Largest request body accepted (a 2,000-character comment is < 10 KB).
     MAX_CONTENT_LENGTH = 256 * 1024
 
+    # The home and topic pages, rendered, kept per process for visitors who bring no session of
+    # their own, and checked against a version of their content on every request (pagecache.py).
+    PAGE_CACHE_ENABLED = True
+    PAGE_CACHE_SIZE = 256  # pages per process (about 45 KB each)
+    PAGE_CACHE_MAX_AGE = 300  # seconds: a bound for changes made outside the app (SQL, scripts)
+
     COMMENTS_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
 

@@ -6,12 +6,15 @@ from ..participation import identity
 from ..participation.models import Comment, Participant
 from ..participation.services import (age_band_labels, participant_votes, published_comments,
                                       relation_labels, vote_counts, vote_labels, votes_total, ward_choices)
+from ..pagecache import cached_page
 from . import bp
 from .services import (current_consultation, get_topic_or_404, live_proposals, live_sections, published_page,
                        topic_page_loads)
+from .versions import home_version, topic_version
 
 
 @bp.route("/")
+@cached_page(home_version)
 def home():
     consultation = current_consultation()
     if consultation is None:
@@ -26,6 +29,7 @@ def home():
 
 
 @bp.route("/topics/<slug>")
+@cached_page(topic_version)
 def topic(slug: str):
     return render_topic(get_topic_or_404(slug, *topic_page_loads()))
 

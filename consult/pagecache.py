@@ -1,0 +1,170 @@
+"""Rendered public pages kept per process, for visitors who bring nothing of their own.
+
+A page is kept per (view, path with its query, language) with the *version* of what it shows: a
+tuple of cheap values read in one statement per request (the last ids of the tables that feed
+it, the rows it prints, the vote counts…), given by the view's ``version_of`` function. A request
+whose version equals the kept one gets the kept HTML; anything else renders anew, so a change
+shows on the very next request, from whichever worker serves it.
+
+Only the CSRF token may differ between the visitors who share a page. It is rendered as a
+placeholder and each response gets its own visitor's token (which also puts the token into their
+session, as rendering would). A visitor with more in their session — a participant id, flash
+messages, a staff login — gets the page rendered for them and never kept.
+"""
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from functools import wraps
+from typing import Callable, NamedTuple
+
+from flask import Flask, current_app, g, make_response, request, session
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import literal, literal_column
+
+# Per process and unguessable, so that no text a citizen writes can contain it.
+PLACEHOLDER = "csrf-" + secrets.token_hex(16)
+_RENDERING = "_page_cache_rendering"
+
+# Session keys that change nothing on a cached page: the CSRF secret (its token is substituted),
+# Flask's and Flask-Login's bookkeeping, and the last receipt number (shown on its own page only).
+SHAREABLE_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh", "last_receipt"})
+# Query arguments the cached pages read; any other argument renders uncached, so that random
+# query strings cannot push real pages out of the cache.
+CACHEABLE_ARGS = frozenset({"page", "ward", "lang"})
+
+
+class Version(NamedTuple):
+    data: tuple
+    # PostgreSQL: the transactions in progress when the version was read. A row they insert may
+    # carry a lower id than rows already visible, so a page is kept only while all of them are
+    # still in progress. Empty on SQLite, whose writers commit one after another.
+    in_progress: frozenset = frozenset()
+
+
+class _Entry(NamedTuple):
+    version: Version
+    parts: tuple[bytes, ...]
+    stored_at: float
+
+
+class PageCache:
+    """An LRU of rendered pages; safe for gunicorn's threads."""
+
+    def __init__(self, size: int, max_age: float):
+        self.size, self.max_age = size, max_age
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, version: Version) -> tuple[bytes, ...] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if (entry.version.data != version.data or not entry.version.in_progress <= version.in_progress
+                    or time.monotonic() - entry.stored_at > self.max_age):
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry.parts
+
+    def put(self, key, version: Version, parts: tuple[bytes, ...]) -> None:
+        with self._lock:
+            self._entries[key] = _Entry(version, parts, time.monotonic())
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def init_app(app: Flask) -> None:
+    if app.config["PAGE_CACHE_ENABLED"]:
+        app.extensions["page_cache"] = PageCache(int(app.config["PAGE_CACHE_SIZE"]),
+                                                 float(app.config["PAGE_CACHE_MAX_AGE"]))
+    # Replaces Flask-WTF's global and context processor (CSRFProtect sets both) in every template.
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})
+
+
+def csrf_token() -> str:
+    return PLACEHOLDER if g.get(_RENDERING) else generate_csrf()
+
+
+def snapshot_column():
+    """A column for a version statement: PostgreSQL's current snapshot, None elsewhere."""
+    from .extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        return literal_column("pg_current_snapshot()::text")
+    return literal(None)
+
+
+def version(data: tuple, snapshot: str | None) -> Version:
+    """``snapshot`` as PostgreSQL prints it: xmin:xmax:xip,xip,…"""
+    if not snapshot:
+        return Version(tuple(data))
+    xip = snapshot.split(":")[2]
+    return Version(tuple(data), frozenset(int(x) for x in xip.split(",") if x))
+
+
+def _shareable() -> bool:
+    """True when this request's page would be the same for any other visitor, token apart."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if any(key not in SHAREABLE_SESSION_KEYS for key in session.keys()):
+        return False
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        return False
+    return all(name in CACHEABLE_ARGS and len(values) == 1 for name, values in request.args.lists())
+
+
+def _respond(parts: tuple[bytes, ...], response=None):
+    # The token is made (and put into the session) only if the page holds a form, as rendering does.
+    body = generate_csrf().encode("ascii").join(parts) if len(parts) > 1 else parts[0]
+    if response is None:
+        return current_app.response_class(body, status=200, content_type="text/html; charset=utf-8")
+    response.set_data(body)
+    return response
+
+
+def cached_page(version_of: Callable[..., Version | None]):
+    """Serve the view from the cache when its version is unchanged; ``version_of`` takes the view's
+    arguments and returns None when the page must not be kept (e.g. an unknown slug: 404)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(**kwargs):
+            cache: PageCache | None = current_app.extensions.get("page_cache")
+            if cache is None or not _shareable():
+                return view(**kwargs)
+            current = version_of(**kwargs)
+            if current is None:
+                return view(**kwargs)
+            key = (request.endpoint, request.full_path, str(get_locale()))
+            parts = cache.get(key, current)
+            if parts is not None:
+                return _respond(parts)
+            g.setdefault(_RENDERING, True)
+            try:
+                response = make_response(view(**kwargs))
+            finally:
+                g.pop(_RENDERING, None)
+            html = response.get_data()
+            parts = tuple(html.split(PLACEHOLDER.encode("ascii")))
+            # A real token made during the render (not through the template) would be someone's own.
+            if (response.status_code == 200 and response.mimetype == "text/html" and "csrf_token" not in g
+                    and _shareable()):
+                cache.put(key, current, parts)
+            return _respond(parts, response)
+
+        return wrapper
+
+    return decorator
