@@ -9,6 +9,7 @@ import io
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
 
 import pytest
 from openpyxl import Workbook
@@ -83,18 +84,18 @@ def _editing_screens(page, server, section_id, proposal_id, anchor):
     assert "第2版として保存しました" in page.content()
 
     found = {}
-    for path in ["/staff/consultation", "/staff/consultation/settings", "/staff/consultation/meetings",
+    for lang, path in [(lang, path) for lang in ("en", "ja") for path in ["/staff/consultation", "/staff/consultation/settings", "/staff/consultation/meetings",
                  "/staff/consultation/phase", "/staff/consultation/topics/counters",
                  "/staff/consultation/topics/counters/settings", "/staff/consultation/topics/counters/sections/new",
                  f"/staff/consultation/sections/{section_id}", f"/staff/consultation/sections/{section_id}/history",
                  f"/staff/consultation/sections/{section_id}/diff?a=1&b=2",
                  f"/staff/consultation/sections/{section_id}/revisions/1",
                  f"/staff/consultation/proposals/{proposal_id}", "/staff/consultation/wards",
-                 "/staff/consultation/import", f"/topics/counters/sections/{anchor}/history", "/receipt"]:
-        page.goto(server + path)
+                 "/staff/consultation/import", f"/topics/counters/sections/{anchor}/history", "/receipt"]]:
+        page.goto(f"{server}/lang?lang={lang}&next={quote(path)}")
         problems = violations(page)
         if problems:
-            found[path] = problems
+            found[f"{lang} {path}"] = problems
 
     # Forms with errors, and an import preview with row errors.
     page.goto(server + "/staff/consultation/phase")
