@@ -26,7 +26,7 @@ from itertools import islice
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from ..audit import record
@@ -250,12 +250,27 @@ def _plan(lk: Lookups, keys: Iterable[str], cells: type[_Cells]) -> list[tuple[i
     return plan
 
 
-def _comment_rows(f: ReviewFilter, chunk: int) -> tuple[Lookups, Iterator[Any]]:
-    """The lookups (read now, in the request) and the matching SQL rows (read as they are consumed)."""
+def _comment_rows(f: ReviewFilter, chunk: int, *, jst_text: bool = False) -> tuple[Lookups, Iterator[Any]]:
+    """The lookups (read now, in the request) and the matching SQL rows (read as they are consumed).
+    With ``jst_text``, the database writes the datetimes as JST text itself (for CSV)."""
     lk = Lookups(f.consultation_id)
+    columns = [_jst_text_sql(c) if jst_text and c.key in _DATETIME_COLUMNS else c for c in _ROW_COLUMNS]
     # In the order received (id): follows the primary key, so the database never sorts the whole export.
-    stmt = select(*_ROW_COLUMNS).where(*f.comment_conditions()).order_by(Comment.id)
+    stmt = select(*columns).where(*f.comment_conditions()).order_by(Comment.id)
     return lk, _stream(db.engine, stmt, chunk)
+
+
+# Stored datetimes are naive UTC (SQLite keeps no zone; PostgreSQL's columns have none either), and
+# JST has no daylight saving time: a fixed offset, without tz objects per cell.
+_JST_OFFSET = timedelta(hours=9)
+_DATETIME_COLUMNS = ("created_at_utc", "published_at_utc", "moderated_at_utc")
+
+
+def _jst_text_sql(column):
+    """``column`` (naive UTC) as 'YYYY-MM-DD HH:MM:SS' in JST, or NULL."""
+    if db.engine.dialect.name == "sqlite":  # stored as text; cut the microseconds, which strftime would round
+        return func.strftime("%Y-%m-%d %H:%M:%S", func.substr(column, 1, 19), "+9 hours").label(column.key)
+    return func.to_char(column + _JST_OFFSET, "YYYY-MM-DD HH24:MI:SS").label(column.key)
 
 
 def _stream(engine: Engine, stmt, chunk: int) -> Iterator[Any]:
@@ -265,21 +280,12 @@ def _stream(engine: Engine, stmt, chunk: int) -> Iterator[Any]:
         yield from conn.execution_options(yield_per=chunk).execute(stmt)
 
 
-# Stored datetimes are naive UTC (SQLite keeps no zone; PostgreSQL's columns have none either), and
-# JST has no daylight saving time: a fixed offset, without tz objects per cell.
-_JST_OFFSET = timedelta(hours=9)
-
-
 def _utc(dt: datetime) -> datetime:
     return dt if dt.tzinfo is None else dt.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _jst(dt: datetime | None) -> datetime | None:
     return to_jst(dt) if dt is not None else None
-
-
-def _jst_text(dt: datetime | None) -> str:
-    return "" if dt is None else (_utc(dt) + _JST_OFFSET).isoformat(" ", "seconds")
 
 
 def _csv_value(value: Any) -> str:
@@ -297,7 +303,7 @@ def _csv_value(value: Any) -> str:
 class _CsvCells(_Cells):
     finish = staticmethod(_csv_value)
     text = staticmethod(lambda v: inert(v) if v else "")
-    datetime = staticmethod(_jst_text)
+    datetime = staticmethod(lambda v: v or "")  # already JST text, from the database
     count = staticmethod(lambda v: str(v) if v else "0")
     flag = staticmethod(lambda v: "1" if v else "0")
     number = staticmethod(str)
@@ -368,7 +374,7 @@ def csv_chunks(header: list[str], rows: Iterable[list[str]], *, encoding: str = 
 def comments_csv(f: ReviewFilter, *, encoding: str = "utf-8-sig", replacement: str = "〓",
                  report: Cp932Report | None = None, progress=None) -> Iterator[bytes]:
     columns = comment_columns()
-    lk, rows = _comment_rows(f, CHUNK_ROWS)
+    lk, rows = _comment_rows(f, CHUNK_ROWS, jst_text=True)
     plan = _plan(lk, [k for k, _ in columns], _CsvCells)
     cells = ([convert(r[i]) for i, convert in plan] for r in rows)
     return csv_chunks([str(label) for _, label in columns], cells, encoding=encoding, replacement=replacement,

@@ -126,6 +126,14 @@ def test_formula_starters_are_every_character_nfkc_makes_a_formula_start():
     assert exports.inert("１＋１") == "１＋１" and exports.inert("") == ""
 
 
+def test_csv_times_are_jst_to_the_second_never_rounded_up(staff, comment):
+    client, _ = staff("secretariat")
+    comment(body="一秒前", created=datetime(2014, 10, 4, 14, 59, 59, 999999))
+    rows = _csv_rows(client.get("/staff/exports/comments?format=csv").get_data(), "utf-8-sig")
+    assert rows[1][rows[0].index("受付日時（日本時間）")] == "2014-10-04 23:59:59"
+    assert rows[1][rows[0].index("公開日時（日本時間）")] == ""
+
+
 def test_workbook_rows_are_well_formed_xml_whatever_the_text(staff, comment):
     """Rows written as XML: text that looks like markup, Excel escapes or control characters stays
     text, and a file longer than the chunks it is written in still parses."""
