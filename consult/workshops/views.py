@@ -13,13 +13,14 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from ..auth.permissions import can, ensure, requires
 from ..auth.views import add_staff_link
 from ..consultation.models import Consultation
 from ..consultation.services import current_consultation, live_proposals, wards
 from ..extensions import db
-from ..i18n import to_jst
+from ..i18n import is_english, to_jst
 from ..participation.identity import current_participant, ensure_participant
 from ..participation.services import (InvalidInput, NotAccepting, age_band_labels, new_submission_key,
                                       relation_labels, ward_choices)
@@ -60,6 +61,12 @@ def join_url(workshop: Workshop, table=None) -> str:
     if base:
         return base.rstrip("/") + url_for("workshops.phone", **params)
     return url_for("workshops.phone", _external=True, **params)
+
+
+def _marked(message: str, **japanese) -> Markup:
+    """A translated message whose values (a title, a theme's name) are marked lang="ja", so that a
+    screen reader reads them in Japanese on the English pages (WCAG 3.1.2); flash keeps Markup."""
+    return escape(message) % {k: Markup('<span lang="ja">%s</span>') % v for k, v in japanese.items()}
 
 
 def _int_arg(name: str) -> int | None:
@@ -120,7 +127,7 @@ def _form_values(source, workshop: Workshop | None = None) -> dict:
 def _render_form(workshop, values, errors=None, status=200):
     consultation = current_consultation()
     return render_template("workshops/form.html", workshop=workshop, values=values, errors=errors or {},
-                           ward_options=[(w.code, w.name) for w in wards()], topics=consultation.topics,
+                           ward_options=[(w.code, w.name_en if is_english() else w.name) for w in wards()], topics=consultation.topics,
                            may_assign=_may_assign(),
                            facilitator_options=[(str(i), label) for i, label in ws.facilitator_choices()]), status
 
@@ -138,7 +145,7 @@ def create():
     except InvalidInput as exc:
         return _render_form(None, _form_values(request.form), exc.errors, 422)
     workshop = ws.create_workshop(draft, consultation, current_user)
-    flash(_("ワークショップ「%(title)s」を作りました。", title=workshop.title), "success")
+    flash(_marked(_("ワークショップ「%(title)s」を作りました。"), title=workshop.title), "success")
     return redirect(url_for(".console", workshop_id=workshop.id), code=303)
 
 
@@ -396,7 +403,7 @@ def theme_create(workshop_id: int):
     except NotAccepting:
         return _render_board(workshop, errors={"_form": [_("終了したワークショップにはテーマを追加できません。")]},
                              status=409)
-    flash(_("テーマ「%(name)s」を作りました。", name=theme.name), "success")
+    flash(_marked(_("テーマ「%(name)s」を作りました。"), name=theme.name), "success")
     return redirect(url_for(".board", workshop_id=workshop.id, _anchor=f"theme-{theme.id}"), code=303)
 
 

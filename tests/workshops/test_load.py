@@ -169,7 +169,7 @@ def _phone_script(port: int, code: str, i: int, tables: list[int], topics: list[
     assert status == 200, ("dots page", status)
     token = _csrf(text)
     ids = {html_lib.unescape(body): int(cid) for cid, body in
-           re.findall(r'id="target-c(\d+)" class="ws-target">\s*<p class="ws-body">([^<]*)</p>', text)}
+           re.findall(r'id="target-c(\d+)" class="ws-target">\s*<p class="ws-body" lang="ja">([^<]*)</p>', text)}
     slot = int(re.search(r'name="slot" value="(\d+)"', text).group(1))
     assert slot == 1, ("first free slot", slot)
     mine = [ids[b] for b in bodies]

@@ -67,7 +67,7 @@ def test_join_without_an_account(client, workshop):
     assert (seat.table_id, participant.ward_code, participant.relation, participant.age_band) == (
         w.tables[2].id, "higashi", None, None)
     html = client.get(f"/w/{w.join_code}").get_data(as_text=True)
-    assert "付箋を書く" in html and "テーブル：テーブル3" in html and "ドット：残り3個" in html
+    assert "付箋を書く" in html and 'テーブル：<span lang="ja">テーブル3</span>' in html and "ドット：残り3個" in html
 
 
 def test_join_again_moves_the_seat(client, workshop):

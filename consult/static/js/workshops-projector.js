@@ -1,5 +1,6 @@
 /* consult — the workshop projector: polls its JSON with If-None-Match; an unchanged poll is a 304.
-   Text from participants is only ever set with textContent. No state is kept on the server. */
+   Text from participants is only ever set with textContent, marked as Japanese (lang="ja") like the
+   page's own. No state is kept on the server. */
 (function () {
   "use strict";
   var root = document.querySelector("[data-projector-url]");
@@ -21,6 +22,7 @@
     if (text !== undefined) { node.textContent = text; }
     return node;
   }
+  function ja(node) { node.setAttribute("lang", "ja"); return node; }
   function setText(id, text) {
     var node = document.getElementById(id);
     if (node && node.textContent !== String(text)) { node.textContent = text; }
@@ -31,9 +33,12 @@
   }
   function noteItem(note) {
     var li = el("li", "pj-note" + (note.channel === "paper" ? " pj-note--paper" : ""));
-    li.appendChild(el("span", "pj-note__table", note.table + (note.channel === "paper" ? "（" + label("paper") + "）" : "")));
+    var table = el("span", "pj-note__table");
+    table.appendChild(ja(el("span", "", note.table)));
+    if (note.channel === "paper") { table.appendChild(document.createTextNode("（" + label("paper") + "）")); }
+    li.appendChild(table);
     li.appendChild(document.createTextNode(" "));
-    li.appendChild(el("span", "pj-note__body", note.body));
+    li.appendChild(ja(el("span", "pj-note__body", note.body)));
     if (note.dots) {
       li.appendChild(document.createTextNode(" "));
       li.appendChild(el("span", "pj-note__dots", label("dots", {n: note.dots})));
@@ -59,8 +64,9 @@
         var li = el("li");
         li.appendChild(el("span", "pj-note__dots", label("dots", {n: note.dots})));
         li.appendChild(document.createTextNode(" "));
-        li.appendChild(el("span", "pj-note__table", note.table));
-        li.appendChild(document.createTextNode(" " + note.body));
+        li.appendChild(ja(el("span", "pj-note__table", note.table)));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(ja(el("span", "", note.body)));
         return li;
       }));
     }
@@ -69,7 +75,8 @@
       replaceChildren(proposals, data.top_proposals.slice(0, TOP).map(function (proposal) {
         var li = el("li");
         li.appendChild(el("span", "pj-note__dots", label("dots", {n: proposal.dots})));
-        li.appendChild(document.createTextNode(" " + proposal.text));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(ja(el("span", "", proposal.text)));
         return li;
       }));
     }
@@ -77,7 +84,7 @@
     if (tables) {
       replaceChildren(tables, data.tables.map(function (table) {
         var li = el("li");
-        li.appendChild(el("span", "pj-tables__name", table.name));
+        li.appendChild(ja(el("span", "pj-tables__name", table.name)));
         li.appendChild(document.createTextNode(" " + label("table-row", {p: table.participants, n: table.notes})));
         return li;
       }));
