@@ -308,6 +308,15 @@ def test_errors_audit_log_and_public_results_have_no_axe_violations(reviewed, se
     expect(page.locator("#note-error")).to_be_visible()
     expect(page.locator("#note")).to_have_attribute("aria-invalid", "true")
     axe.check("moderation with an error")
+    # The moderation list with an error: hiding without a reason.
+    page.goto(f"{server}/staff/moderation")
+    page.locator(f"#c{reviewed['plain'][0]}").check()
+    page.locator("input[name=action][value=hide]").check()
+    page.locator(".bulk-actions button[type=submit]").click()
+    expect(page.locator(".bulk-actions .error-summary")).to_be_visible()
+    expect(page.locator("#bulk-reason")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#c{reviewed['plain'][0]}")).to_be_checked()  # the choice is kept
+    axe.check("moderation list with an error")
     # The dashboard with a filter error (an impossible date).
     page.goto(f"{server}/staff/review?ward=chuo&from=2014-02-30")
     expect(page.locator("#f-from")).to_have_attribute("aria-invalid", "true")
