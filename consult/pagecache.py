@@ -51,7 +51,7 @@ class _Entry(NamedTuple):
 
 
 class PageCache:
-    """An LRU of rendered pages; safe for gunicorn's threads."""
+    """An LRU of rendered pages (or of any tuple) with their versions; safe for gunicorn's threads."""
 
     def __init__(self, size: int, max_age: float):
         self.size, self.max_age = size, max_age
@@ -89,6 +89,9 @@ def init_app(app: Flask) -> None:
     if app.config["PAGE_CACHE_ENABLED"]:
         app.extensions["page_cache"] = PageCache(int(app.config["PAGE_CACHE_SIZE"]),
                                                  float(app.config["PAGE_CACHE_MAX_AGE"]))
+        # Counts of published comments per (topic, ward), under the same rules (consultation/services.py).
+        app.extensions["count_cache"] = PageCache(int(app.config["PAGE_CACHE_SIZE"]),
+                                                  float(app.config["PAGE_CACHE_MAX_AGE"]))
     # Replaces Flask-WTF's global and context processor (CSRFProtect sets both) in every template.
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})

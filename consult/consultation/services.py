@@ -1,6 +1,6 @@
 """Reading the consultation: which one is current, its topics and their parts."""
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -60,7 +60,8 @@ def published_page(*, topic: Topic | None = None, ward_code: str | None = None, 
         conditions.append(Comment.topic_id == topic.id)
     if ward_code:
         conditions.append(Comment.ward_code == ward_code)
-    total = db.session.scalar(select(func.count(Comment.id)).where(*conditions))
+    total = _count(("published", topic.id if topic else None, ward_code or None),
+                   select(func.count(Comment.id)).where(*conditions))
     ids = db.session.scalars(select(Comment.id).where(*conditions)
                              .order_by(Comment.created_at_utc.desc(), Comment.id.desc())
                              .limit(per_page).offset((page - 1) * per_page)).all()
@@ -73,3 +74,21 @@ def published_page(*, topic: Topic | None = None, ward_code: str | None = None, 
     # Read by primary key alone (with the conditions SQLite would walk the status index instead);
     # a comment moderated in between is left out here.
     return [rows[i] for i in ids if i in rows and rows[i][0].status == "published"], total
+
+
+def _count(key, query) -> int:
+    """A count of published comments, kept (pagecache.py) while no comment arrived and nothing
+    was moderated: counting tens of thousands of index entries on every page is what made deep
+    pages grow with the consultation."""
+    cache = current_app.extensions.get("count_cache")
+    if cache is None:
+        return db.session.scalar(query)
+    from .versions import comments_version
+
+    current = comments_version()
+    kept = cache.get(key, current)
+    if kept is not None:
+        return kept[0]
+    total = db.session.scalar(query)
+    cache.put(key, current, (total,))
+    return total

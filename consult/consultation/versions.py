@@ -88,3 +88,17 @@ def home_version() -> pagecache.Version | None:
         return None
     *values, snapshot = row
     return pagecache.version(tuple(values), snapshot)
+
+
+def _comments_statement():
+    from ..participation.models import Comment
+    from ..secretariat.models import AuditEvent
+
+    return select(_last(AuditEvent.id), _last(Comment.id), pagecache.snapshot_column())
+
+
+def comments_version() -> pagecache.Version:
+    """Which comments are published, and where: a comment is published as it arrives, or by an
+    audited moderation; it leaves by an audited moderation or deletion."""
+    *values, snapshot = db.session.connection().execute(_statement("comments", _comments_statement)).one()
+    return pagecache.version(tuple(values), snapshot)

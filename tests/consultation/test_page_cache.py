@@ -176,6 +176,27 @@ def test_a_phase_change_shows_on_the_next_request(app):
     assert "締切" in _page(app, "/")
 
 
+def test_counts_of_published_comments_follow_arrivals_and_moderation(app, topic):
+    from consult.secretariat import moderation
+
+    def total(query="topic=roles"):
+        return app.test_client().get(f"/api/v1/comments?{query}").get_json()["total"]
+
+    user = _staff()
+    assert total() == 0 and total("ward=kita") == 0
+    c = _comment(topic, status="published")
+    assert total() == 1 and total("topic=roles&ward=chuo") == 1 and total("ward=kita") == 0
+    pending = _comment(topic, status="pending")
+    assert total() == 1
+    moderation.publish(user, pending)
+    db.session.commit()
+    assert total() == 2
+    with app.test_request_context():
+        moderation.hide(user, c, "personal")
+    db.session.commit()
+    assert total() == 1 and "1件のご意見" in _page(app)
+
+
 def test_language_by_cookie_and_by_argument(app):
     japanese = _page(app)
     client = app.test_client()
