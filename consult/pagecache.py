@@ -40,7 +40,9 @@ class Version(NamedTuple):
     data: tuple
     # PostgreSQL: the transactions in progress when the version was read. A row they insert may
     # carry a lower id than rows already visible, so a page is kept only while all of them are
-    # still in progress. Empty on SQLite, whose writers commit one after another.
+    # still in progress. Empty on SQLite, whose writers commit one after another. (Left open: a
+    # transaction between drawing its id and writing its row has no xid yet — microseconds —
+    # which PAGE_CACHE_MAX_AGE bounds.)
     in_progress: frozenset = frozenset()
 
 

@@ -241,3 +241,12 @@ def test_a_page_is_kept_only_while_the_transactions_it_could_not_see_are_in_prog
     assert cache.get("k", version(("a",), "100:108:100,103,106")) == (b"x",)  # the same two still running
     assert cache.get("k", version(("a",), "100:108:100,106")) is None  # 103 has ended: rows it wrote may show
     assert version(("a",), None).in_progress == frozenset()
+
+
+def test_a_version_read_inside_a_transaction_shares_its_snapshot(app, topic):
+    from consult.consultation.versions import topic_version
+
+    apart = topic_version("roles")  # a connection of its own
+    topic("roles")  # the session reads: the version must now come from the same transaction
+    assert db.session().in_transaction()
+    assert topic_version("roles").data == apart.data and topic_version("nothing-here") is None
