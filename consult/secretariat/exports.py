@@ -2,10 +2,11 @@
 public open-data CSV.
 
 Everything streams. Comments are read with ``yield_per`` (a server-side cursor on PostgreSQL) and
-written as they are read: CSV and JSON as generators of byte chunks, the workbook with
-XlsxWriter's ``constant_memory`` mode into a temporary file that is then sent in chunks. The small
-tables a row refers to (topics, sections, proposals, workshops, groups …) are read once into
-dictionaries, so a row costs no query of its own.
+written as they are read: CSV and JSON as generators of byte chunks, the workbook into a temporary
+file that is then sent in chunks — its comments sheet's rows as XML written here, the rest with
+XlsxWriter's ``constant_memory`` mode. The small tables a row refers to (topics, sections,
+proposals, workshops, groups …) are read once into dictionaries, each label made into a finished
+cell once, so a row costs no query of its own and one converter call per column.
 
 Citizen text that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or CR,
 also in full-width forms) is neutralised with a leading apostrophe in CSV and XLSX (OWASP).
@@ -615,21 +616,21 @@ def _splice_sheet(xml: str, rows: IO[bytes], n: int, zout: zipfile.ZipFile, info
     """The sheet XlsxWriter wrote (its heading row only), with the rows inserted after the heading
     and its dimension made to cover them. Each cell takes its column's style, read from ``<cols>``."""
     head, tail = xml.split("</sheetData>", 1)
-    styles = {}
+    styles = dict.fromkeys(_STYLE_SLOTS, b"0")  # a column without a style of its own: the default
     for first, last, style in re.findall(r'<col min="(\d+)" max="(\d+)"[^>]*? style="(\d+)"', head):
         styles.update((_STYLE_SLOTS[col - 1], style.encode()) for col in range(int(first), int(last) + 1))
     if all(len(style) == 1 for style in styles.values()):  # one digit each: one pass of translate
         table = bytes.maketrans(bytes(styles), b"".join(styles.values()))
         fill = lambda chunk: chunk.translate(table)  # noqa: E731
     else:
-        fill = lambda chunk: _SLOT.sub(lambda m: styles.get(m[0][0], b"0"), chunk)  # noqa: E731
+        fill = lambda chunk: _SLOT.sub(lambda m: styles[m[0][0]], chunk)  # noqa: E731
     head = re.sub(r'<dimension ref="A1:([A-Z]+)1"/>', lambda m: f'<dimension ref="A1:{m[1]}{n + 1}"/>', head, count=1)
     part = zipfile.ZipInfo(info.filename, info.date_time)
     part.compress_type = zipfile.ZIP_DEFLATED
     with zout.open(part, "w") as out:
         out.write(head.encode())
         rows.seek(0)
-        while chunk := rows.read(CSV_FLUSH_BYTES):
+        while chunk := rows.read(64 * 1024):
             out.write(fill(chunk))
         out.write(("</sheetData>" + tail).encode())
 

@@ -8,6 +8,7 @@ import json
 import tracemalloc
 import types
 import unicodedata
+import zipfile
 from datetime import datetime
 
 import openpyxl
@@ -155,6 +156,20 @@ def test_workbook_rows_are_well_formed_xml_whatever_the_text(staff, comment):
     created = rows[0][header.index("受付日時（日本時間）")]
     assert created == datetime(2014, 10, 5, 0, 0, 0)  # 15:00 UTC is midnight in JST, the next day
     assert all(r[header.index("公開文")] is None for r in rows)  # blank cells are left out
+
+
+def test_spliced_rows_take_their_columns_styles_of_any_number():
+    sheet = ('<worksheet><dimension ref="A1:B1"/><cols><col min="1" max="1" width="9" style="12" customWidth="1"/>'
+             '<col min="2" max="2" width="9" style="3" customWidth="1"/></cols>'
+             '<sheetData><row r="1"></row></sheetData><autoFilter ref="A1:B2"/></worksheet>')
+    rows = io.BytesIO(b'<row r="2"><c r="A2" s="\x01"><v>1</v></c><c r="B2" s="\x02"><v>2</v></c></row>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zout:
+        exports._splice_sheet(sheet, rows, 1, zout, zipfile.ZipInfo("xl/worksheets/sheet1.xml"))
+    with zipfile.ZipFile(out) as zin:
+        xml = zin.read("xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A1:B2"/>' in xml
+    assert '<row r="1"></row><row r="2"><c r="A2" s="12"><v>1</v></c><c r="B2" s="3"><v>2</v></c></row></sheetData>' in xml
 
 
 def test_workbook_cell_by_cell(staff, sample):
