@@ -20,9 +20,10 @@ from functools import wraps
 from typing import Callable, NamedTuple
 
 from flask import Flask, current_app, g, make_response, request, session
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import literal, literal_column
+
+from .i18n import select_locale
 
 # Per process and unguessable, so that no text a citizen writes can contain it.
 PLACEHOLDER = "csrf-" + secrets.token_hex(16)
@@ -153,7 +154,8 @@ def cached_page(version_of: Callable[..., Version | None]):
             current = version_of(**kwargs)
             if current is None:
                 return view(**kwargs)
-            key = (request.endpoint, request.full_path, str(get_locale()))
+            # The language as the app chooses it (?lang=, then the cookie), without Babel's Locale.
+            key = (request.endpoint, request.full_path, select_locale())
             parts = cache.get(key, current)
             if parts is not None:
                 return _respond(parts)
