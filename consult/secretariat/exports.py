@@ -530,6 +530,15 @@ def _write_rows(out: IO[bytes], rows: Iterable[Any], plan: list[tuple[int, Calla
     return n
 
 
+def _not_rich(text: str) -> str:
+    """XlsxWriter writes a string shaped "<r>…</r>" into the file as rich-text XML, unescaped: such
+    text (a group's title, say) is handed over as a rich text of one run holding it escaped."""
+    if text.startswith("<r>") and text.endswith("</r>"):
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f'<r><t xml:space="preserve">{escaped}</t></r>'
+    return text
+
+
 class _Sheet:
     """Rows written in order (constant_memory), strings made inert, datetimes as real date cells."""
 
@@ -551,7 +560,7 @@ class _Sheet:
             elif isinstance(value, (int, float)):
                 self.ws.write_number(self.row, col, value, (formats or {}).get(col))
             else:
-                self.ws.write_string(self.row, col, inert(str(value)), fmt)
+                self.ws.write_string(self.row, col, _not_rich(inert(str(value))), fmt)
         self.row += 1
 
     def blank(self) -> None:

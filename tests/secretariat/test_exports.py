@@ -172,6 +172,14 @@ def test_spliced_rows_take_their_columns_styles_of_any_number():
     assert '<row r="1"></row><row r="2"><c r="A2" s="12"><v>1</v></c><c r="B2" s="3"><v>2</v></c></row></sheetData>' in xml
 
 
+def test_markup_in_a_summary_sheet_stays_text(staff, topic):
+    client, _ = staff("secretariat")
+    db.session.add(OpinionGroup(topic=topic("roles"), title="<r><t>太字</t></r>", summary="a & b <c>"))
+    db.session.commit()
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx").get_data()))
+    assert [c.value for c in book["意見グループ"][2]][2:4] == ["<r><t>太字</t></r>", "a & b <c>"]
+
+
 def test_workbook_cell_by_cell(staff, sample):
     client, user = staff("admin")
     first, odd, hidden, group = sample
