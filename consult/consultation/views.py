@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..participation import identity
 from ..participation.models import Comment, Participant
-from ..participation.services import (age_band_labels, participant_votes, published_comments,
-                                      relation_labels, vote_counts, vote_labels, votes_total, ward_choices)
+from ..participation.services import (age_band_labels, participant_votes, relation_labels, vote_counts,
+                                      vote_labels, votes_total, ward_choices)
 from ..pagecache import cached_page
 from . import bp
 from .services import (current_consultation, get_topic_or_404, live_proposals, live_sections, published_page,
