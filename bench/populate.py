@@ -67,6 +67,7 @@ def populate(*, workshops: int, notes: int, seats: int, open_count: int, groups:
     from consult.consultation.models import Consultation, Proposal, Topic, Ward
     from consult.extensions import db
     from consult.i18n import utcnow
+    from consult.participation import tallies
     from consult.participation.models import Comment, Participant
     from consult.participation.services import new_receipt_no
     from consult.secretariat.models import OpinionGroup
@@ -221,6 +222,8 @@ def populate(*, workshops: int, notes: int, seats: int, open_count: int, groups:
         session.commit()
         say(f"confirmed groups for topic {topic_id}: {len(ids)}")
     totals["comments_in_all"] = session.scalar(select(func.count(Comment.id)))
+    tallies.recount(session)  # the notes above were inserted in bulk, past the ORM's bookkeeping
+    session.commit()
     return totals
 
 

@@ -33,6 +33,8 @@ class Participant(db.Model):
     __table_args__ = (
         CheckConstraint(f"relation IS NULL OR relation IN {RELATIONS}", name="relation"),
         CheckConstraint(f"age_band IS NULL OR age_band IN {AGE_BANDS}", name="age_band"),
+        # The review counts participants by profile and channels from this index alone.
+        Index("ix_participant_profile", "ward_code", "relation", "age_band", "vote_channels", "comment_channels"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +47,8 @@ class Participant(db.Model):
     # CHANNEL_BITS of the channels this participant voted through on proposals not withdrawn;
     # kept by participation/tallies.py so the review's participant figures need not scan votes.
     vote_channels: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Likewise for the channels of their comments that are not hidden.
+    comment_channels: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def has_profile(self) -> bool:

@@ -4,11 +4,12 @@
 - ``vote_rollup``: votes per (proposal, voter's current ward, channel, value, JST day of the
   first vote), for the review dashboard;
 - ``participant.vote_channels``: the channels a participant voted through on proposals not
-  withdrawn, for the dashboard's participant figures.
+  withdrawn, and ``participant.comment_channels``: those of their comments not hidden, for the
+  dashboard's participant figures.
 
 The ``vote`` rows remain the record. ``cast_vote`` writes through ``record_vote``; every other
-ORM change to a vote, a voter's ward or a proposal's withdrawal is caught by the mapper events
-below; bulk inserts (demo data) call ``recount`` at their end, and so can an operator
+ORM change to a vote, a comment, a voter's ward or a proposal's withdrawal is caught by the
+mapper events below; bulk inserts (demo data, bench/populate.py) call ``recount`` at their end, and so can an operator
 (``flask recount``), which rebuilds everything from the vote rows and says what it corrected.
 """
 
@@ -20,9 +21,9 @@ from sqlalchemy.orm import attributes
 
 from ..consultation.models import Proposal
 from ..i18n import utcnow
-from .models import CHANNEL_BITS, Participant, Vote, VoteRollup, VoteTally
+from .models import CHANNEL_BITS, Comment, Participant, Vote, VoteRollup, VoteTally
 
-V, P, T, R = Vote.__table__, Participant.__table__, VoteTally.__table__, VoteRollup.__table__
+V, P, T, R, C = Vote.__table__, Participant.__table__, VoteTally.__table__, VoteRollup.__table__, Comment.__table__
 ROLLUP_KEY = ("proposal_id", "ward_code", "channel", "value", "day")
 
 
@@ -74,14 +75,32 @@ def _vote_bits(pid_column):
         .where(V.c.participant_id == pid_column, Proposal.withdrawn_at_utc.is_(None)).scalar_subquery(), 0)
 
 
+def _comment_bits(pid_column):
+    """The CHANNEL_BITS of a participant's comments that are not hidden, as a SQL scalar."""
+    return func.coalesce(
+        select(func.sum(distinct(_channel_bit(C.c.channel))))
+        .where(C.c.participant_id == pid_column, C.c.status != "hidden").scalar_subquery(), 0)
+
+
+def _refresh(executor, column, bits, participant_ids) -> int:
+    stmt = update(P).where(column != bits).values({column.name: bits})
+    if participant_ids is not None:
+        # Lock the rows first (PostgreSQL): the UPDATE's subquery then sees every vote or comment
+        # committed by a writer that held them; later writers OR their bit into the new value.
+        executor.execute(select(P.c.id).where(P.c.id.in_(participant_ids)).with_for_update())
+        stmt = stmt.where(P.c.id.in_(participant_ids))
+    return executor.execute(stmt).rowcount
+
+
 def refresh_vote_bits(executor, participant_ids=None) -> int:
     """Recompute ``vote_channels`` of the given participants (ids or a SELECT of ids; all when
     None); returns the number of rows that were wrong."""
-    bits = _vote_bits(P.c.id)
-    stmt = update(P).where(P.c.vote_channels != bits).values(vote_channels=bits)
-    if participant_ids is not None:
-        stmt = stmt.where(P.c.id.in_(participant_ids))
-    return executor.execute(stmt).rowcount
+    return _refresh(executor, P.c.vote_channels, _vote_bits(P.c.id), participant_ids)
+
+
+def refresh_comment_bits(executor, participant_ids=None) -> int:
+    """``refresh_vote_bits`` for ``comment_channels``."""
+    return _refresh(executor, P.c.comment_channels, _comment_bits(P.c.id), participant_ids)
 
 
 # --- the write path of cast_vote ------------------------------------------------------------
@@ -129,9 +148,9 @@ def _vote_inserted(_mapper, connection, vote):
     refresh_vote_bits(connection, [vote.participant_id])
 
 
-def _old(vote, name):
-    history = attributes.get_history(vote, name)
-    return history.deleted[0] if history.deleted else getattr(vote, name)
+def _old(obj, name):
+    history = attributes.get_history(obj, name)
+    return history.deleted[0] if history.deleted else getattr(obj, name)
 
 
 @event.listens_for(Vote, "after_update")
@@ -181,6 +200,28 @@ def _withdrawal_changed(_mapper, connection, proposal):
         refresh_vote_bits(connection, select(V.c.participant_id).where(V.c.proposal_id == proposal.id))
 
 
+@event.listens_for(Comment, "after_insert")
+def _comment_inserted(_mapper, connection, comment):
+    if comment.participant_id is not None and comment.status != "hidden":
+        connection.execute(update(P).where(P.c.id == comment.participant_id)
+                           .values(comment_channels=P.c.comment_channels.op("|")(CHANNEL_BITS[comment.channel])))
+
+
+@event.listens_for(Comment, "after_update")
+def _comment_updated(_mapper, connection, comment):
+    names = ("participant_id", "channel", "status")
+    if any(attributes.get_history(comment, n).has_changes() for n in names):
+        ids = {_old(comment, "participant_id"), comment.participant_id} - {None}
+        if ids:
+            refresh_comment_bits(connection, ids)
+
+
+@event.listens_for(Comment, "after_delete")
+def _comment_deleted(_mapper, connection, comment):
+    if comment.participant_id is not None:
+        refresh_comment_bits(connection, [comment.participant_id])
+
+
 # --- rebuilding from the record ------------------------------------------------------------------
 
 def _jst_day_sql(session, column):
@@ -192,7 +233,7 @@ def _jst_day_sql(session, column):
 def _lock(session) -> None:
     """Hold off vote writers while recounting, so nothing is counted twice or missed."""
     if _dialect(session) == "postgresql":
-        session.execute(text("LOCK TABLE vote, participant IN SHARE MODE"))
+        session.execute(text("LOCK TABLE vote, comment, participant IN SHARE MODE"))
     else:  # a write as the transaction's first statement takes SQLite's write lock, waiting if need be
         session.execute(update(T).where(literal_column("0") == 1).values(n=T.c.n))
 
@@ -223,4 +264,5 @@ def recount(session) -> dict[str, int]:
                     row["day"] = date.fromisoformat(row["day"])
             session.execute(insert(table), rows)
     fixed["participant.vote_channels"] = refresh_vote_bits(session)
+    fixed["participant.comment_channels"] = refresh_comment_bits(session)
     return fixed

@@ -185,9 +185,24 @@ class Profiles:
         return out
 
 
+def _profiles_from_channels(f: ReviewFilter) -> Profiles:
+    """The default view's people, from one index of participant: their vote channels and the
+    channels of their comments not hidden stand for the cohort exactly."""
+    mask = CHANNEL_BITS[f.channel] if f.channel else sum(CHANNEL_BITS.values())
+    keys = (Participant.ward_code, Participant.relation, Participant.age_band, Participant.vote_channels,
+            Participant.comment_channels)
+    groups: dict = {}
+    for w, r, a, voted, commented, n in db.session.execute(select(*keys, func.count()).group_by(*keys)):
+        if bits := (voted | commented) & mask:
+            groups[(w, r, a, bits)] = groups.get((w, r, a, bits), 0) + n
+    return Profiles(groups)
+
+
 def profiles(f: ReviewFilter) -> Profiles:
     """Who took part: a participant with a matching comment or vote, by profile and channels."""
     fast = f.vote_channels_answer and _single_consultation()
+    if fast and f.status == "active" and not f.ward:  # a comment's ward is its own, not the profile's
+        return _profiles_from_channels(f)
     people = (_people_from_vote_channels(f) if fast else _people_live(f)).subquery("people")
     rows = db.session.execute(
         select(people.c.ward_code, people.c.relation, people.c.age_band, people.c.bits, func.count())

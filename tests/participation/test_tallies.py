@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from consult.consultation.models import Proposal
 from consult.extensions import db
 from consult.participation import tallies
-from consult.participation.models import CHANNEL_BITS, Participant, Vote, VoteRollup, VoteTally
+from consult.participation.models import CHANNEL_BITS, Comment, Participant, Vote, VoteRollup, VoteTally
 from consult.participation.services import cast_vote, remember_profile, vote_counts
 from tests.served import Browser, serve
 
@@ -29,7 +29,11 @@ def expected_aggregates(connection):
         rollup[key] = rollup.get(key, 0) + 1
         if proposal_id not in withdrawn:
             bits[pid] = bits.get(pid, 0) | CHANNEL_BITS[channel]
-    return tally, rollup, bits
+    comment_bits = {}
+    for pid, channel in connection.execute(select(Comment.participant_id, Comment.channel).where(
+            Comment.participant_id.is_not(None), Comment.status != "hidden")):
+        comment_bits[pid] = comment_bits.get(pid, 0) | CHANNEL_BITS[channel]
+    return tally, rollup, bits, comment_bits
 
 
 def stored_aggregates(connection):
@@ -39,7 +43,8 @@ def stored_aggregates(connection):
         select(VoteRollup.proposal_id, VoteRollup.ward_code, VoteRollup.channel, VoteRollup.value, VoteRollup.day,
                VoteRollup.n)) if r[-1]}
     bits = {pid: b for pid, b in connection.execute(select(Participant.id, Participant.vote_channels)) if b}
-    return tally, rollup, bits
+    comment_bits = {pid: b for pid, b in connection.execute(select(Participant.id, Participant.comment_channels)) if b}
+    return tally, rollup, bits, comment_bits
 
 
 def assert_consistent(connection=None):
@@ -122,12 +127,12 @@ def test_orm_edits_withdrawals_and_recount(participant, topic, runner):
     assert result.exit_code == 0 and "nothing changed" in result.output
     db.session.execute(text("UPDATE vote_tally SET n = n + 3"))
     db.session.execute(text("DELETE FROM vote_rollup WHERE ward_code = 'kita'"))
-    db.session.execute(text("UPDATE participant SET vote_channels = 0"))
+    db.session.execute(text("UPDATE participant SET vote_channels = 0, comment_channels = 7"))
     db.session.commit()
     result = runner.invoke(args=["recount"])
     assert result.exit_code == 0
     assert "of vote_tally" in result.output and "of vote_rollup" in result.output
-    assert "of participant.vote_channels" in result.output
+    assert "of participant.vote_channels" in result.output and "of participant.comment_channels" in result.output
     db.session.rollback()
     assert_consistent()
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from consult.consultation.services import current_consultation
 from consult.extensions import db
 from consult.i18n import to_jst, utcnow
-from consult.participation.models import Vote
+from consult.participation.models import Comment, Vote
 from consult.participation.services import cast_vote, remember_profile
 from consult.secretariat import stats
 from consult.secretariat.filters import ReviewFilter, parse_filter
@@ -65,6 +65,9 @@ def random_participation(app, participant, topic, comment):
         comment(rng.choice(["roles", "counters"]), ward=rng.choice(WARDS), participant=who,
                 status=rng.choice(["pending", "published", "hidden"]), channel=rng.choice(["web", "workshop", "paper"]),
                 created=now - timedelta(hours=rng.randint(0, 24 * 9)))
+    for c in rng.sample(db.session.scalars(select(Comment)).all(), 15):  # moderation after the fact
+        c.status = "hidden" if c.status != "hidden" else "published"
+    db.session.commit()
     return people
 
 
