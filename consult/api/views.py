@@ -170,8 +170,9 @@ def post_vote():
     try:
         data = _json_body()
         topic = None
+        consultation = current_consultation()
         if isinstance(data.get("topic"), str):
-            topic = db.session.query(Topic).filter_by(consultation_id=current_consultation().id,
+            topic = db.session.query(Topic).filter_by(consultation_id=consultation.id,
                                                       slug=data["topic"]).one_or_none()
         if topic is None:
             raise InvalidInput({"topic": [_("この論点はありません。")]})
@@ -187,11 +188,12 @@ def post_vote():
             participant = participant or ensure_participant()
             remember_profile(participant, *profile)
         value = data.get("value")
-        cast_vote(participant, proposal, value if isinstance(value, str) else "")
+        slug, key = topic.slug, proposal.key  # read now: the commit expires them
+        counts = cast_vote(participant, proposal, value if isinstance(value, str) else "",
+                           phase=consultation.phase)
     except InvalidInput as exc:
         db.session.rollback()
         return _invalid(exc)
     except NotAccepting:
         return _closed()
-    return jsonify(topic=topic.slug, proposal=proposal.key, value=value,
-                   counts=vote_counts(topic, proposal)[proposal.id])
+    return jsonify(topic=slug, proposal=key, value=value, counts=counts)

@@ -213,9 +213,10 @@ def create_participant(*, is_demo: bool = False) -> Participant:
 
 
 def cast_vote(participant: Participant, proposal: Proposal, value: str, *, channel: str = "web",
-              phase: str | None = None) -> None:
+              phase: str | None = None) -> dict[str, int]:
     """Record or change a participant's vote; one row per participant and proposal, always, and
-    the tallies moved in the same transaction. ``phase``: the consultation's, when the caller has it."""
+    the tallies moved in the same transaction. ``phase``: the consultation's, when the caller has it.
+    Returns the proposal's counts after the vote, read before the commit (no second transaction)."""
     if value not in VOTE_VALUES:
         raise InvalidInput({"value": [_l("賛成・反対・どちらともいえない のいずれかを選んでください。")]})
     if proposal.withdrawn_at_utc is not None:
@@ -224,7 +225,9 @@ def cast_vote(participant: Participant, proposal: Proposal, value: str, *, chann
         raise NotAccepting()
     db.session.flush()  # a ward just given is stored (and earlier votes moved) before this one counts
     tallies.record_vote(db.session, participant.id, proposal.id, value, channel)
+    counts = _tally_counts([proposal.id])[proposal.id]
     db.session.commit()
+    return counts
 
 
 def support_comment(participant: Participant, comment: Comment) -> bool:
@@ -243,15 +246,18 @@ def support_comment(participant: Participant, comment: Comment) -> bool:
         return False
 
 
-def vote_counts(topic: Topic, proposal: Proposal | None = None) -> dict[int, dict[str, int]]:
-    """proposal id → {agree, disagree, pass}, from the tally (one proposal's only, if given)."""
-    proposals = [proposal] if proposal is not None else topic.proposals
-    counts = {p.id: dict.fromkeys(VOTE_VALUES, 0) for p in proposals}
+def _tally_counts(proposal_ids: list[int]) -> dict[int, dict[str, int]]:
+    counts = {pid: dict.fromkeys(VOTE_VALUES, 0) for pid in proposal_ids}
     rows = db.session.execute(select(VoteTally.proposal_id, VoteTally.value, VoteTally.n)
-                              .where(VoteTally.proposal_id.in_(list(counts))))
+                              .where(VoteTally.proposal_id.in_(proposal_ids)))
     for proposal_id, value, n in rows:
         counts[proposal_id][value] = n
     return counts
+
+
+def vote_counts(topic: Topic, proposal: Proposal | None = None) -> dict[int, dict[str, int]]:
+    """proposal id → {agree, disagree, pass}, from the tally (one proposal's only, if given)."""
+    return _tally_counts([p.id for p in ([proposal] if proposal is not None else topic.proposals)])
 
 
 def votes_total() -> int:
