@@ -22,6 +22,8 @@ def test_backup_and_restore_round_trip(runner, tmp_path):
     path = tmp_path / "snapshot.backup"
     result = runner.invoke(args=["backup", str(path)])
     assert result.exit_code == 0, result.output
+    # A long copy says what it is doing before it starts and how long it took.
+    assert "backup: copying the" in result.output and " MB) …" in result.output and " s\n" in result.output
 
     # Change things after the snapshot: delete some comments' children and add one.
     db.session.execute(text("DELETE FROM support"))
