@@ -825,15 +825,21 @@ def parse_paper_lines(text: str, errors: dict, name: str = "lines") -> list[tupl
     return notes
 
 
-def add_paper_notes(workshop: Workshop, data: Mapping, user) -> list[Comment]:
-    """Type in paper sticky notes for one table and topic: each line becomes a Comment (channel paper)."""
-    errors: dict[str, list] = {}
+def _paper_table_and_topic(workshop: Workshop, data: Mapping, errors: dict):
+    """The table and topic a paper note is typed in for, both required."""
     table = table_of(workshop, _text(data, "table", errors))
     if table is None and "table" not in errors:
         errors.setdefault("table", []).append(_l("テーブルを選んでください。"))
     topic = topic_of(workshop, _text(data, "topic", errors))
     if topic is None and "topic" not in errors:
         errors.setdefault("topic", []).append(_l("審議事項を選んでください。"))
+    return table, topic
+
+
+def add_paper_notes(workshop: Workshop, data: Mapping, user) -> list[Comment]:
+    """Type in paper sticky notes for one table and topic: each line becomes a Comment (channel paper)."""
+    errors: dict[str, list] = {}
+    table, topic = _paper_table_and_topic(workshop, data, errors)
     notes = parse_paper_lines(_text(data, "lines", errors), errors)
     if errors:
         raise InvalidInput(errors)
@@ -865,12 +871,7 @@ def _paper_audit(comment: Comment) -> dict:
 def update_paper_note(workshop: Workshop, comment: Comment, data: Mapping, user) -> Comment:
     """Correct a typed-in paper note (its transcription, table, topic or tally) until the close."""
     errors: dict[str, list] = {}
-    table = table_of(workshop, _text(data, "table", errors))
-    if table is None and "table" not in errors:
-        errors.setdefault("table", []).append(_l("テーブルを選んでください。"))
-    topic = topic_of(workshop, _text(data, "topic", errors))
-    if topic is None and "topic" not in errors:
-        errors.setdefault("topic", []).append(_l("審議事項を選んでください。"))
+    table, topic = _paper_table_and_topic(workshop, data, errors)
     body = normalise_newlines(_text(data, "body", errors)).strip()
     _check_note_body(body, "body", errors)
     dots_text = _text(data, "paper_dots", errors).strip()

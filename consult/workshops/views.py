@@ -454,6 +454,19 @@ def _phone_workshop(code: str):
     return workshop, None
 
 
+def _seated_phone(code: str):
+    """(workshop, participant, seat, None) for a phone seated at an open workshop, or
+    (…, the page to show instead): the workshop's closed page, or back to choosing a table."""
+    workshop, page = _phone_workshop(code)
+    if page:
+        return None, None, None, page
+    participant = current_participant()
+    seat = ws.seat_of(workshop, participant)
+    if seat is None:
+        return workshop, participant, None, redirect(url_for(".phone", code=workshop.join_code), code=303)
+    return workshop, participant, seat, None
+
+
 @bp.route("/w/", methods=["GET"])
 @bp.route("/w", methods=["GET"])
 def enter_code():
@@ -520,13 +533,9 @@ def phone_join(code: str):
 @bp.route("/w/<code>/notes", methods=["POST"])
 @public_write("RATE_LIMIT_NOTES")
 def phone_note(code: str):
-    workshop, page = _phone_workshop(code)
+    workshop, participant, seat, page = _seated_phone(code)
     if page:
         return page
-    participant = current_participant()
-    seat = ws.seat_of(workshop, participant)
-    if seat is None:
-        return redirect(url_for(".phone", code=workshop.join_code), code=303)
     key = request.form.get("submission_key", "")
     key = key if 16 <= len(key) <= 64 else None
     code = workshop.join_code  # read before the commit: nothing to reload afterwards
@@ -564,26 +573,18 @@ def _render_dots(workshop, participant, seat, errors=None, status=200, args=None
 
 @bp.route("/w/<code>/dots")
 def phone_dots(code: str):
-    workshop, page = _phone_workshop(code)
+    workshop, participant, seat, page = _seated_phone(code)
     if page:
         return page
-    participant = current_participant()
-    seat = ws.seat_of(workshop, participant)
-    if seat is None:
-        return redirect(url_for(".phone", code=workshop.join_code), code=303)
     return _render_dots(workshop, participant, seat)
 
 
 @bp.route("/w/<code>/dots", methods=["POST"])
 @public_write("RATE_LIMIT_NOTES")
 def phone_dot(code: str):
-    workshop, page = _phone_workshop(code)
+    workshop, participant, seat, page = _seated_phone(code)
     if page:
         return page
-    participant = current_participant()
-    seat = ws.seat_of(workshop, participant)
-    if seat is None:
-        return redirect(url_for(".phone", code=workshop.join_code), code=303)
     args = _dots_args(request.form)
     target = request.form.get("target", "")
     code = workshop.join_code
