@@ -58,9 +58,16 @@ def test_comment_and_vote_on_a_phone_with_the_keyboard_only(server, phone):
     record("keyboard-comment-and-vote", True)
 
 
-def test_comment_flow_on_desktop_with_an_error_then_success(server, desktop):
+def test_read_comment_and_vote_on_desktop_with_an_error_then_success(server, desktop):
     page = desktop
-    page.goto(server + "/topics/counters/comment")
+    page.goto(server + "/topics/counters")
+    assert page.get_by_role("heading", level=1).inner_text().strip() != ""
+    # The table of contents leads to a section, and the section to the comment form for it.
+    page.locator("nav.toc").get_by_role("link", name="主な課題").click()
+    assert page.url.endswith("#issues")
+    page.locator("#issues").get_by_role("link", name="この節に意見を書く").click()
+    page.wait_for_url("**/topics/counters/comment?section=issues")
+
     page.get_by_role("button", name="確認画面へ進む").click()
     assert page.locator(".error-summary").is_visible()
     page.get_by_label("お住まいの区（または関わりのある区）").select_option("kita")
@@ -68,5 +75,20 @@ def test_comment_flow_on_desktop_with_an_error_then_success(server, desktop):
     page.get_by_role("textbox", name="ご意見").fill("コンビニで証明書が取れると助かります。")
     page.get_by_label("個人情報の取扱いに同意します").check()
     page.get_by_role("button", name="確認画面へ進む").click()
+    assert page.get_by_text("コンビニで証明書が取れると助かります。").is_visible()
     page.get_by_role("button", name="送信する").click()
     assert RECEIPT.fullmatch(page.inner_text("#receipt-no"))
+
+    # Vote and change the vote; the ward given with the comment is remembered.
+    page.goto(server + "/topics/counters#proposal-weekend-opening")
+    form = page.locator("#proposal-weekend-opening form")
+    assert form.get_by_label("お住まいの区（または関わりのある区）").count() == 0
+    form.get_by_label("賛成").check()
+    form.get_by_role("button", name="賛否を送る").click()
+    page.wait_for_load_state()
+    assert "「賛成」で受け付けました" in page.content()
+    form = page.locator("#proposal-weekend-opening form")
+    form.get_by_label("どちらともいえない").check()
+    form.get_by_role("button", name="賛否を送る").click()
+    page.wait_for_load_state()
+    assert "現在：どちらともいえない" in page.locator("#proposal-weekend-opening").inner_text()
