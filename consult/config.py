@@ -37,8 +37,9 @@ class DefaultConfig:
     COMMENTS_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
 
-    # Rate limits (Flask-Limiter syntax). memory:// counts per process; use redis://… in production.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Rate limits (Flask-Limiter syntax). memory-locked:// (ratelimit.py) counts per process; use
+    # redis://… in production.
+    RATELIMIT_STORAGE_URI = "memory-locked://"
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATE_LIMIT_COMMENTS = "10/minute;60/hour"

@@ -8,9 +8,11 @@ with several processes or hosts set RATELIMIT_STORAGE_URI to a Redis URL (see do
 
 import hashlib
 import hmac
+import threading
 
 from flask import current_app, request, session
 from flask_limiter import Limiter
+from limits.storage import MemoryStorage
 
 
 def _hashed(value: str) -> str:
@@ -30,6 +32,28 @@ def _no_participant_yet() -> bool:
     # A first post (no cookie yet) meets only the address ceiling: forty new phones in one hall
     # must not share one person's budget. Scripts that drop their cookie meet the same ceiling.
     return "participant" not in session
+
+
+class LockedMemoryStorage(MemoryStorage):
+    """limits' in-memory storage, with its expiry timer replaced under a lock.
+
+    MemoryStorage checks ``self.timer.is_alive()`` and then makes and starts a new Timer, unlocked:
+    two request threads of one gunicorn worker can both start the same Timer, and one of them gets
+    RuntimeError inside the rate-limit check — a 500 for a citizen — or the Timer's start-up a
+    KeyError (seen once in the workshop load test's server log). URI: ``memory-locked://``.
+    """
+
+    STORAGE_SCHEME = ["memory-locked"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        self._timer_lock = threading.Lock()
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the base class's private hook, by its mangled name
+        with self._timer_lock:
+            if not self.timer.is_alive():
+                self.timer = threading.Timer(0.01, self._MemoryStorage__expire_events)
+                self.timer.start()
 
 
 limiter = Limiter(key_func=address_key, strategy="moving-window")

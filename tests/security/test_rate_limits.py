@@ -1,5 +1,8 @@
 """Rate limits and the honeypot: what a script posting in a loop meets."""
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -70,3 +73,53 @@ def test_api_refuses_cross_site_writes(client):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def _with_a_slow_timer_swap(storage_class):
+    """The storage class with a pause right after its timer is replaced: the moment a busy worker's
+    thread may be switched out by chance, held open on purpose so another thread runs then."""
+
+    def get(self):
+        return self.__dict__["timer"]
+
+    def set_(self, timer):
+        self.__dict__["timer"] = timer
+        time.sleep(0.02)
+
+    # No STORAGE_SCHEME of its own: limits does not register it in place of the real one.
+    return type(f"Slow{storage_class.__name__}", (storage_class,), {"timer": property(get, set_)})
+
+
+@pytest.mark.parametrize("storage_class, safe", [("MemoryStorage", False), ("LockedMemoryStorage", True)])
+def test_the_limiter_storage_starts_its_expiry_timer_once_under_concurrent_hits(monkeypatch, storage_class, safe):
+    import limits.storage
+
+    import consult.ratelimit
+
+    storage = _with_a_slow_timer_swap(getattr(consult.ratelimit, storage_class, None)
+                                      or getattr(limits.storage, storage_class))()
+    storage.timer.join()
+    errors = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(repr(args.exc_value)))
+
+    def hit():
+        try:
+            storage.acquire_entry("k", 1000, 60)
+        except Exception as exc:  # noqa: BLE001 — what a request would have turned into a 500
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=hit) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    time.sleep(0.1)
+    assert (errors == []) is safe, errors
+    assert storage.get_moving_window("k", 1000, 60)[1] == 8 - len(errors)  # a failed hit was not counted
+
+
+def test_the_default_storage_is_the_locked_one(app):
+    from consult.ratelimit import LockedMemoryStorage, limiter
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory-locked://"
+    assert isinstance(limiter.storage, LockedMemoryStorage)
