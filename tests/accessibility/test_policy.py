@@ -35,13 +35,14 @@ def test_english_page(client):
     assert 'lang="en"' in page and "Web accessibility policy" in page
 
 
-def test_committed_results_cover_every_public_page_in_both_languages_without_violations():
+def test_committed_results_cover_every_public_page_in_both_languages_and_widths_without_violations():
     """Adding a public page to the browser tests without re-running `make accessibility` fails here,
     so the published results cannot silently fall behind the pages they claim to cover."""
     results = committed_results()
     assert results["tests_passed"] is True
-    checked = {(c["path"], c["lang"]) for c in results["pages"] if c["area"] == "public"}
-    missing = [(path, lang) for path in PUBLIC_PAGES for lang in ("ja", "en") if (path, lang) not in checked]
+    checked = {(c["path"], c["lang"], c["width"]) for c in results["pages"] if c["area"] == "public"}
+    missing = [(path, lang, width) for path in PUBLIC_PAGES for lang in ("ja", "en") for width in (390, 1280)
+               if (path, lang, width) not in checked]
     assert missing == []
     assert [c["path"] for c in results["pages"] if c["violations"]] == []
     assert all(results["checks"].values()) and {"keyboard-comment-and-vote", "reflow-320", "zoom-200",

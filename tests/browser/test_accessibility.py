@@ -20,14 +20,16 @@ OVERFLOWING = """() => [...document.querySelectorAll('body *')].filter(e => {
 }).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '')).slice(0, 5)"""
 
 
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
 @pytest.mark.parametrize("lang", ["ja", "en"])
-def test_public_pages_have_no_axe_violations(server, desktop, lang):
-    desktop.goto(f"{server}/lang?lang={lang}&next=/")
+def test_public_pages_have_no_axe_violations(server, request, lang, screen):
+    page = request.getfixturevalue(screen)
+    page.goto(f"{server}/lang?lang={lang}&next=/")
     found = {}
     for path in PUBLIC_PAGES:
-        desktop.goto(server + path)
-        assert desktop.evaluate("document.documentElement.lang") == lang
-        problems = violations(desktop)
+        page.goto(server + path)
+        assert page.evaluate("document.documentElement.lang") == lang
+        problems = violations(page)
         if problems:
             found[path] = problems
     assert found == {}
