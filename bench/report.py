@@ -287,7 +287,7 @@ def render(data: dict) -> str:
     if data.get("profiles"):
         lines += [f"## Profiles of the missed targets (at {data['profiles'][0].get('size', '')}, made by the run)", "",
                   "Each: one request in-process (Flask test client, same database), every SQL statement timed with "
-                  "SQLite's `EXPLAIN QUERY PLAN`, and pyinstrument's call tree (`bench/profile.py`; pyinstrument "
+                  "SQLite's `EXPLAIN QUERY PLAN`, and pyinstrument's call tree (`bench/profiling.py`; pyinstrument "
                   "adds some overhead, so the total is above the served figure).", ""]
         for p in data["profiles"]:
             lines += [p["markdown"], ""]

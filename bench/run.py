@@ -365,7 +365,7 @@ def run_size(size: build.Size, settings: Settings, *, rebuild: bool, profile: bo
 
 def profile_misses(results: list[dict], verdicts: list[dict], settings: Settings) -> list[dict]:
     """Profile, on the largest size, the endpoints whose targets were missed."""
-    from bench import profile as prof
+    from bench import profiling as prof
 
     largest = results[-1]
     db = DATA / largest["size"] / "run.sqlite"
@@ -393,7 +393,7 @@ def profile_misses(results: list[dict], verdicts: list[dict], settings: Settings
     out = []
     todo = [(k, path_of[k]) for k in paths if k in path_of]
     log(f"profiling on {largest['size']}: {', '.join(p for _, p in todo)}")
-    cmd = [str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "bench" / "profile.py"), "--db", str(db),
+    cmd = [str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "bench" / "profiling.py"), "--db", str(db),
            "--json", *[p for _, p in todo]]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0:

@@ -1,7 +1,7 @@
 """Why an endpoint is slow: every SQL statement it runs, timed, with SQLite's query plan, and a
 pyinstrument profile of the request — in-process, through Flask's test client, on a bench database.
 
-    .venv/bin/python bench/profile.py --db bench/.data/large/run.sqlite /staff/review /topics/roles
+    .venv/bin/python bench/profiling.py --db bench/.data/large/run.sqlite /staff/review /topics/roles
 
 pyinstrument is installed into bench/.tools (git-ignored) by `make bench`, not into the project's
 environment; without it, cProfile's top functions are shown instead.
