@@ -271,22 +271,3 @@ def participant_votes(participant: Participant | None, topic: Topic) -> dict[int
         select(Vote.proposal_id, Vote.value).join(Proposal, Proposal.id == Vote.proposal_id)
         .where(Vote.participant_id == participant.id, Proposal.topic_id == topic.id))
     return dict(rows.all())
-
-
-def published_comments(*, topic: Topic | None = None, ward_code: str | None = None,
-                       page: int = 1, per_page: int = 20) -> tuple[list[tuple[Comment, int]], int]:
-    """Published comments, newest first, with their support counts; and the total."""
-    support_count = (select(func.count(Support.id)).where(Support.comment_id == Comment.id)
-                     .correlate(Comment).scalar_subquery())
-    query = select(Comment, support_count).where(Comment.status == "published")
-    count_query = select(func.count(Comment.id)).where(Comment.status == "published")
-    if topic is not None:
-        query = query.where(Comment.topic_id == topic.id)
-        count_query = count_query.where(Comment.topic_id == topic.id)
-    if ward_code:
-        query = query.where(Comment.ward_code == ward_code)
-        count_query = count_query.where(Comment.ward_code == ward_code)
-    total = db.session.scalar(count_query)
-    rows = db.session.execute(query.order_by(Comment.created_at_utc.desc(), Comment.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return [(c, n) for c, n in rows], total

@@ -7,6 +7,24 @@ from tests.browser.a11y import record
 RECEIPT = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 
 
+def vote_then_change(page, key: str, first: str, then: str, *, keyboard: bool = False) -> None:
+    """Vote on the proposal, then change the vote; each answer is confirmed on the page."""
+    for value, shown in [(first, f"「{first}」で受け付けました"), (then, f"現在：{then}")]:
+        form = page.locator(f"#proposal-{key} form")
+        if keyboard:
+            form.get_by_label(value).focus()
+            page.keyboard.press("Space")
+            assert form.get_by_label(value).is_checked()
+            form.get_by_role("button", name="賛否を送る").focus()
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+        else:
+            form.get_by_label(value).check()
+            with page.expect_navigation():
+                form.get_by_role("button", name="賛否を送る").click()
+        assert shown in (page.content() if value == first else page.locator(f"#proposal-{key}").inner_text())
+
+
 def test_comment_and_vote_on_a_phone_with_the_keyboard_only(server, phone):
     page = phone
     page.goto(server + "/")
@@ -45,16 +63,7 @@ def test_comment_and_vote_on_a_phone_with_the_keyboard_only(server, phone):
 
     # Vote, then change the vote; ward and relation are asked only the first time.
     page.goto(server + "/topics/roles#proposal-ward-head-authority")
-    form = page.locator("#proposal-ward-head-authority form")
-    form.get_by_label("賛成").check()
-    form.get_by_role("button", name="賛否を送る").click()
-    page.wait_for_load_state()
-    assert "「賛成」で受け付けました" in page.content()
-    form = page.locator("#proposal-ward-head-authority form")
-    form.get_by_label("反対").check()
-    form.get_by_role("button", name="賛否を送る").click()
-    page.wait_for_load_state()
-    assert "現在：反対" in page.locator("#proposal-ward-head-authority").inner_text()
+    vote_then_change(page, "ward-head-authority", "賛成", "反対", keyboard=True)
     record("keyboard-comment-and-vote", True)
 
 
@@ -81,14 +90,5 @@ def test_read_comment_and_vote_on_desktop_with_an_error_then_success(server, des
 
     # Vote and change the vote; the ward given with the comment is remembered.
     page.goto(server + "/topics/counters#proposal-weekend-opening")
-    form = page.locator("#proposal-weekend-opening form")
-    assert form.get_by_label("お住まいの区（または関わりのある区）").count() == 0
-    form.get_by_label("賛成").check()
-    form.get_by_role("button", name="賛否を送る").click()
-    page.wait_for_load_state()
-    assert "「賛成」で受け付けました" in page.content()
-    form = page.locator("#proposal-weekend-opening form")
-    form.get_by_label("どちらともいえない").check()
-    form.get_by_role("button", name="賛否を送る").click()
-    page.wait_for_load_state()
-    assert "現在：どちらともいえない" in page.locator("#proposal-weekend-opening").inner_text()
+    assert page.locator("#proposal-weekend-opening form").get_by_label("お住まいの区（または関わりのある区）").count() == 0
+    vote_then_change(page, "weekend-opening", "賛成", "どちらともいえない")

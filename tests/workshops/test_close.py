@@ -68,7 +68,7 @@ def test_close_turns_themes_into_proposed_opinion_groups(app, staff, workshop):
 
 def test_closed_workshop_notes_count_with_web_comments(app, staff, workshop):
     """Workshop notes are ordinary comments: once published they show with the web's."""
-    from consult.participation.services import published_comments
+    from consult.consultation.services import published_page
 
     client, user = staff("facilitator")
     w = workshop("ws-nishi", facilitator=user, open=True)
@@ -79,5 +79,5 @@ def test_closed_workshop_notes_count_with_web_comments(app, staff, workshop):
     comment = db.session.scalar(select(Comment))
     comment.status = "published"
     db.session.commit()
-    rows, total = published_comments(topic=w.topics[0], ward_code="nishi")
+    rows, total = published_page(topic=w.topics[0], ward_code="nishi")
     assert total == 1 and rows[0][0].channel == "workshop"
