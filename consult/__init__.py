@@ -40,6 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from . import edge
+
+    edge.init_app(app)  # before the blueprints: routes take the bounded int converter when added
     _init_extensions(app)
     _register_blueprints(app)
 

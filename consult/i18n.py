@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .extensions import babel
-from .security import is_safe_path
+from .security import safe_path
 
 JST = timezone(timedelta(hours=9), "JST")
 LANG_COOKIE = "lang"
@@ -112,9 +112,7 @@ def utcnow() -> datetime:
 
 def set_language():
     lang = request.args.get("lang", "")
-    target = request.args.get("next", "")
-    if not is_safe_path(target):
-        target = url_for("consultation.home")
+    target = safe_path(request.args.get("next")) or url_for("consultation.home")
     response = redirect(target)
     if lang in current_app.config["LANGUAGES"]:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

@@ -5,6 +5,7 @@ from sqlalchemy.orm import selectinload
 from ..consultation.models import Topic
 from ..consultation.services import (current_consultation, get_topic_or_404, live_proposals, live_sections,
                                      published_page)
+from ..edge import MAX_PAGE, parse_int
 from ..extensions import db
 from ..i18n import to_jst
 from ..participation.identity import ensure_participant, current_participant
@@ -101,11 +102,8 @@ def _int_arg(name: str, default: int, low: int, high: int, errors: dict) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
+    value = parse_int(raw, low, high)
+    if value is None:
         errors[name] = [_("%(low)d以上%(high)d以下の整数を指定してください。", low=low, high=high)]
         return default
     return value
@@ -124,7 +122,7 @@ def comments():
     ward = request.args.get("ward") or None
     if ward is not None and ward not in dict(ward_choices()):
         errors["ward"] = [_("区の選択肢にない値です。一覧から選んでください。")]
-    page = _int_arg("page", 1, 1, 100000, errors)
+    page = _int_arg("page", 1, 1, MAX_PAGE, errors)
     per_page = _int_arg("per_page", 20, 1, 100, errors)
     if errors:
         return _invalid(InvalidInput(errors))

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..ratelimit import limiter
-from ..security import is_safe_path
+from ..security import safe_path
 from . import bp
 from .forms import LoginForm
 from .models import User
@@ -28,7 +28,7 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(target if is_safe_path(target) else url_for("auth.staff_home"), code=303)
+            return redirect(safe_path(target) or url_for("auth.staff_home"), code=303)
         form.password.errors.append(
             _("メールアドレスかパスワードが正しくありません。続けて失敗すると、しばらくログインできなくなります。"))
         return render_template("auth/login.html", form=form), 401

@@ -1,6 +1,7 @@
 from flask import abort, render_template, request
 from sqlalchemy import func, select
 
+from ..edge import MAX_PAGE, query_int
 from ..extensions import db
 from ..participation import identity
 from ..participation.models import Comment, Participant
@@ -40,7 +41,9 @@ def render_topic(topic, status: int = 200, **extra):
     ward = request.args.get("ward") or None
     if ward is not None and ward not in choices:
         ward = None  # an unknown filter shows everything rather than an empty page
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_int(request.args, "page", 1, high=MAX_PAGE)
+    if page is None:
+        abort(404)  # ?page=abc or a page far beyond any consultation's comments
     per_page = 20
     comments, total = published_page(topic=topic, ward_code=ward, page=page, per_page=per_page)
     participant = identity.current_participant()

@@ -5,6 +5,7 @@ without the @requires decorator fails `test_every_staff_route_declares_a_permiss
 """
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from consult.auth.permissions import PREDICATES
 from consult.auth.services import create_user
@@ -23,8 +24,7 @@ def _staff_rules(app):
 def _url(rule):
     values = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        values[arg] = 999999 if converter == "IntegerConverter" else "zz-unknown"
+        values[arg] = 999999 if isinstance(rule._converters[arg], IntegerConverter) else "zz-unknown"
     path = rule.rule
     for arg, value in values.items():
         path = path.replace(f"<int:{arg}>", str(value)).replace(f"<{arg}>", str(value))

@@ -7,6 +7,7 @@ status each role gets for a request with unknown ids; a new route that is in nei
 """
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from consult.auth.services import create_user
 
@@ -76,8 +77,7 @@ def _url(rule) -> str:
     path = rule.rule
     for arg in rule.arguments:
         converter = rule._converters[arg]
-        value = UNKNOWN["int"] if converter.__class__.__name__ == "IntegerConverter" else UNKNOWN["str"]
-        path = path.replace(f"<{converter.__class__.__name__}:{arg}>", value)
+        value = UNKNOWN["int"] if isinstance(converter, IntegerConverter) else UNKNOWN["str"]
         for prefix in ("int:", "path:", ""):
             path = path.replace(f"<{prefix}{arg}>", value)
         if "<any(" in path:
