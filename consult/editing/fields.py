@@ -11,6 +11,7 @@ from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
 
+from ..edge import parse_int
 from ..i18n import JST, to_jst
 from ..text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 
@@ -114,11 +115,11 @@ def whole_number(data: Mapping, name: str, errors: dict, *, label, low: int, hig
         if required:
             add(errors, name, _l("%(field)sを入力してください。", field=label))
         return None
-    if not value.isdigit() or not low <= int(value) <= high:
+    number = parse_int(value, low, high)
+    if number is None:
         add(errors, name, _l("%(field)sは%(low)s以上%(high)s以下の整数で入力してください。",
                              field=label, low=f"{low:,}", high=f"{high:,}"))
-        return None
-    return int(value)
+    return number
 
 
 def checkbox(data: Mapping, name: str) -> bool:

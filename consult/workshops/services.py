@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from ..secretariat.models import OpinionGroup  # isort: skip
 from ..audit import record, snapshot  # isort: skip
 from ..consultation.models import Consultation, Proposal, Topic, Ward
+from ..edge import MAX_ID, parse_int
 from ..extensions import db
 from ..i18n import JST, utcnow
 from ..participation.models import AGE_BANDS, RELATIONS, Comment, Participant
@@ -239,13 +240,12 @@ def values_of(data: Mapping, name: str) -> list:
 
 
 def _int(value: Any) -> int | None:
+    """A count or an id as typed (full-width digits too), within what the tables hold, or None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and nfkc(value).strip().isdigit():
-        return int(nfkc(value).strip())
-    return None
+        return value if 0 <= value <= MAX_ID else None
+    return parse_int(nfkc(value), 0, MAX_ID) if isinstance(value, str) else None
 
 
 def parse_local_datetime(text: str) -> datetime | None:
