@@ -5,17 +5,28 @@ PORT   ?= 5000
 FLASK  := $(VENV)/bin/flask --app consult
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test setup venv translations db clean
+.PHONY: run dev test test-fast setup venv translations db clean demo-accounts
 
-run: setup
+# Served as a city would run it on one host: gunicorn, a threaded worker per core, SQLite in WAL.
+run: setup demo-accounts
+	@echo "consult: serving on http://127.0.0.1:$(PORT)/ (gunicorn; Ctrl-C stops it)"
+	PORT=$(PORT) $(VENV)/bin/gunicorn -c python:consult.gunicorn_config wsgi:app
+
+# For developers: Flask's reloading development server with the debugger. Never for the public.
+dev: setup demo-accounts
+	$(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
+
+demo-accounts:
 	@if [ -f instance/demo-staff.txt ]; then \
 	  echo "consult: demo staff accounts (role, e-mail, password) — sign in at /login:"; \
 	  cat instance/demo-staff.txt; fi
-	@echo "consult: serving on http://127.0.0.1:$(PORT)/"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: setup
 	$(VENV)/bin/pytest
+
+# The suite without the long load tests (a few minutes); `make test` and CI run everything.
+test-fast: setup
+	$(VENV)/bin/pytest -m "not load"
 
 setup: venv translations db
 
