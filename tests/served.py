@@ -74,9 +74,10 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
-    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None,
+                raw: bytes | None = None):
         headers = dict(headers or {})
-        data = None
+        data = raw
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
