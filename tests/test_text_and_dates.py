@@ -4,7 +4,7 @@ import flask_babel
 import pytest
 
 from consult.i18n import approximate_date, jst, wareki
-from consult.text import has_forbidden_characters, nfkc, search_key, visible_length
+from consult.core.text import has_forbidden_characters, nfkc, search_key, visible_length
 
 
 def test_nfkc_lengths_and_keys():

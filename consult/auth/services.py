@@ -7,9 +7,9 @@ from functools import cache
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.text import nfkc
 from ..extensions import db
 from ..i18n import utcnow
-from ..text import nfkc
 from .models import ROLES, User
 
 MAX_FAILURES = 5

@@ -9,9 +9,9 @@ from flask import current_app
 
 from ..consultation.models import PHASES
 from ..consultation.services import current_consultation
+from ..core.errors import InvalidInput
 from ..extensions import db
 from ..i18n import to_jst
-from ..participation.services import InvalidInput
 from . import bp, phases
 from .services import Conflict
 

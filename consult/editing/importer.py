@@ -29,8 +29,8 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..consultation.models import Consultation, Proposal, Section, Topic
-from ..participation.services import InvalidInput
-from ..text import nfkc
+from ..core.errors import InvalidInput
+from ..core.text import nfkc
 from . import services
 
 KINDS = ("sections", "proposals")

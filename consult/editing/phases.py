@@ -24,12 +24,12 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..consultation.models import Consultation, Proposal, Topic
-from ..extensions import db
-from ..participation.models import Comment, Vote
 from ..consultation.services import PHASE_LABELS
+from ..core import fields
+from ..core.errors import InvalidInput
+from ..extensions import db
 from ..i18n import utcnow
-from ..participation.services import InvalidInput
-from . import fields
+from ..participation.models import Comment, Vote
 from .services import Conflict
 
 PHASE_AUDIT = ("phase", "comments_open_at_utc", "comments_close_at_utc", "results_published_at_utc")

@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..consultation.models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
+from ..core import fields
+from ..core.errors import InvalidInput
 from ..extensions import db
 from ..i18n import MONTH_PARTS, utcnow
 from ..markdown import render_markdown
 from ..participation.models import Comment, Vote
-from ..participation.services import InvalidInput
 from ..secretariat.models import AuditEvent
-from . import fields
 
 TITLE_MAX = 200
 HEADING_MAX = 200

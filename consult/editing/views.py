@@ -14,9 +14,9 @@ from ..auth.permissions import can, requires
 from ..auth.views import add_staff_link
 from ..consultation.models import Meeting, Proposal, Section
 from ..consultation.services import PHASE_LABELS, current_consultation, get_topic_or_404, live_sections, wards
+from ..core.errors import InvalidInput
 from ..extensions import db
 from ..followup.services import status_labels
-from ..participation.services import InvalidInput
 from . import bp, importer, phases, revisions, services
 from .services import Conflict
 

@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..consultation.models import Topic
+from ..core.codes import RECEIPT_ALPHABET
+from ..core.text import nfkc
 from ..extensions import db
 from ..participation.models import Comment
-from ..participation.services import RECEIPT_ALPHABET
-from ..text import nfkc
 
 # Hyphens and dashes people type (or an IME turns a hyphen into), and every kind of space.
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー_・.]")

@@ -5,21 +5,11 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.codes import (AGE_BANDS, CHANNEL_BITS, CHANNELS, RELATIONS, STATUSES,  # noqa: F401 (re-exported)
+                          VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED)
+from ..core.text import search_key
 from ..extensions import db
 from ..i18n import utcnow
-from ..text import search_key
-
-# Where a participant stands to a ward, after the ordinance's definition of 区民.
-RELATIONS = ("resident", "commuter", "business", "other")
-AGE_BANDS = ("under20", "20s", "30s", "40s", "50s", "60s", "70plus")
-# Besides the five wards' codes, a participant may live outside the city or not say.
-WARD_OUTSIDE = "outside"
-WARD_UNDISCLOSED = "undisclosed"
-CHANNELS = ("web", "workshop", "paper")
-# One bit per channel, for Participant.vote_channels.
-CHANNEL_BITS = {"web": 1, "workshop": 2, "paper": 4}
-STATUSES = ("pending", "published", "hidden")
-VOTE_VALUES = ("agree", "disagree", "pass")
 
 
 def _search_text_default(context) -> str:

@@ -6,37 +6,25 @@ Functions here take plain values and return models or raise ``InvalidInput``; th
 
 import secrets
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..consultation.models import Proposal, Section, Topic, Ward
+from ..consultation.models import Proposal, Section, Topic
+from ..core import fields
+from ..core.codes import RECEIPT_ALPHABET
+from ..core.errors import InvalidInput, NotAccepting
+from ..core.labels import age_band_labels, relation_labels, vote_labels, ward_choices  # noqa: F401 (re-exported)
+from ..core.text import has_forbidden_characters, normalise_newlines, visible_length
 from ..extensions import db
-from ..i18n import is_english, utcnow
-from ..text import has_forbidden_characters, normalise_newlines, visible_length
+from ..i18n import utcnow
 from . import tallies
 from .models import (AGE_BANDS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED, Comment,
                      Participant, Support, Vote, VoteTally)
 
 BODY_MAX = 2000
-RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
-
-
-class InvalidInput(Exception):
-    """Field → list of messages (lazy strings, rendered in the request's language)."""
-
-    def __init__(self, errors: dict[str, list]):
-        super().__init__("invalid input")
-        self.errors = errors
-
-    def as_text(self) -> dict[str, list[str]]:
-        return {field: [str(m) for m in messages] for field, messages in self.errors.items()}
-
-
-class NotAccepting(Exception):
-    """The consultation is not open for comments or votes now."""
 
 
 @dataclass
@@ -52,51 +40,19 @@ class CommentDraft:
     body: str
 
 
-def ward_choices() -> list[tuple[str, str]]:
-    """(code, label) for every ward, then 市外 and 回答しない."""
-    wards = db.session.scalars(select(Ward).order_by(Ward.position)).all()
-    return [(w.code, w.name_en if is_english() else w.name) for w in wards] + [(WARD_OUTSIDE, str(_l("熊本市外"))),
-                                                 (WARD_UNDISCLOSED, str(_l("回答しない")))]
-
-
-def relation_labels() -> dict[str, Any]:
-    return {"resident": _l("区内に住んでいる"), "commuter": _l("区内に通勤・通学している"),
-            "business": _l("区内で事業・活動をしている"), "other": _l("その他")}
-
-
-def age_band_labels() -> dict[str, Any]:
-    return {"under20": _l("19歳以下"), "20s": _l("20代"), "30s": _l("30代"), "40s": _l("40代"),
-            "50s": _l("50代"), "60s": _l("60代"), "70plus": _l("70歳以上")}
-
-
-def vote_labels() -> dict[str, Any]:
-    return {"agree": _l("賛成"), "disagree": _l("反対"), "pass": _l("どちらともいえない")}
-
-
-def _text(data: Mapping, name: str, errors: dict) -> str:
-    """A text field's value; absent is "", a number or list (JSON) is an error of its own."""
-    value = data.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors.setdefault(name, []).append(_l("文字列で指定してください。"))
-        return ""
-    return value
-
-
 def validate_profile(data: Mapping, errors: dict) -> tuple[str, str, str | None]:
     """Ward, relation and optional age band; messages go into ``errors``."""
-    ward_code = _text(data, "ward", errors)
+    ward_code = fields.string(data, "ward", errors)
     if not ward_code and "ward" not in errors:
         errors.setdefault("ward", []).append(_l("お住まいの区などを選んでください（「回答しない」も選べます）。"))
     elif ward_code not in dict(ward_choices()):
         errors.setdefault("ward", []).append(_l("区の選択肢にない値です。一覧から選んでください。"))
-    relation = _text(data, "relation", errors)
+    relation = fields.string(data, "relation", errors)
     if not relation and "relation" not in errors:
         errors.setdefault("relation", []).append(_l("区との関わりを選んでください。"))
     elif relation not in RELATIONS:
         errors.setdefault("relation", []).append(_l("区との関わりの選択肢にない値です。"))
-    age_band = _text(data, "age_band", errors) or None
+    age_band = fields.string(data, "age_band", errors) or None
     if age_band is not None and age_band not in AGE_BANDS:
         errors.setdefault("age_band", []).append(_l("年代の選択肢にない値です。"))
     return ward_code, relation, age_band
@@ -107,13 +63,13 @@ def validate_comment(topic: Topic, data: Mapping) -> CommentDraft:
     errors: dict[str, list] = {}
 
     section = None
-    anchor = _text(data, "section", errors)
+    anchor = fields.string(data, "section", errors)
     if anchor:
         section = next((s for s in topic.sections if s.anchor == anchor and s.retired_at_utc is None), None)
         if section is None:
             errors.setdefault("section", []).append(_l("この論点にない節です。"))
     proposal = None
-    key = _text(data, "proposal", errors)
+    key = fields.string(data, "proposal", errors)
     if key:
         proposal = next((p for p in topic.proposals if p.key == key and p.withdrawn_at_utc is None), None)
         if proposal is None:
@@ -121,7 +77,7 @@ def validate_comment(topic: Topic, data: Mapping) -> CommentDraft:
 
     ward_code, relation, age_band = validate_profile(data, errors)
 
-    body = normalise_newlines(_text(data, "body", errors))
+    body = normalise_newlines(fields.string(data, "body", errors))
     length = visible_length(body)
     if "body" in errors:
         pass

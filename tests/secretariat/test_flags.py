@@ -5,7 +5,7 @@ import pytest
 
 from consult.secretariat.abusive_words import ABUSIVE_WORDS
 from consult.secretariat.flags import MASK, find_flags, highlight, mask
-from consult.text import search_key
+from consult.core.text import search_key
 
 
 def kinds(text):

@@ -1,7 +1,7 @@
-"""Reading staff form values: text with limits, dates and times in JST, whole numbers.
+"""Reading submitted values: text with limits, dates and times in JST, whole numbers.
 
-Each reader takes the submitted mapping (a form or the parsed rows of an import) and a dict of
-errors; it returns the cleaned value and adds a translated message under the field's name when
+Each reader takes the submitted mapping (a form, a JSON body or the parsed rows of an import) and a
+dict of errors; it returns the cleaned value and adds a translated message under the field's name when
 the value is refused. Nothing here touches the request.
 """
 
@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..edge import parse_int
 from ..i18n import JST, to_jst
-from ..text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
+from .text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 
 ANCHOR_RE = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
 
@@ -26,6 +26,17 @@ def raw(data: Mapping, name: str) -> str:
 
 def add(errors: dict, name: str, message) -> None:
     errors.setdefault(name, []).append(message)
+
+
+def string(data: Mapping, name: str, errors: dict) -> str:
+    """A text value as given; absent is "", a number or a list (JSON) is an error of its own."""
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        add(errors, name, _l("文字列で指定してください。"))
+        return ""
+    return value
 
 
 def text(data: Mapping, name: str, errors: dict, *, label, max_len: int, required: bool = False,

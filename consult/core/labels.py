@@ -1,0 +1,35 @@
+"""Display labels of the codes, one wording per code for every page, export and document.
+
+Functions, not constants, so that each call gives strings in the request's language.
+"""
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..consultation.models import Ward
+from ..extensions import db
+from ..i18n import is_english
+from .codes import WARD_OUTSIDE, WARD_UNDISCLOSED
+
+
+def ward_choices() -> list[tuple[str, str]]:
+    """(code, label) for every ward, then 市外 and 回答しない."""
+    wards = db.session.scalars(select(Ward).order_by(Ward.position)).all()
+    return [(w.code, w.name_en if is_english() else w.name) for w in wards] + [
+        (WARD_OUTSIDE, str(_l("熊本市外"))), (WARD_UNDISCLOSED, str(_l("回答しない")))]
+
+
+def relation_labels() -> dict[str, Any]:
+    return {"resident": _l("区内に住んでいる"), "commuter": _l("区内に通勤・通学している"),
+            "business": _l("区内で事業・活動をしている"), "other": _l("その他")}
+
+
+def age_band_labels() -> dict[str, Any]:
+    return {"under20": _l("19歳以下"), "20s": _l("20代"), "30s": _l("30代"), "40s": _l("40代"),
+            "50s": _l("50代"), "60s": _l("60代"), "70plus": _l("70歳以上")}
+
+
+def vote_labels() -> dict[str, Any]:
+    return {"agree": _l("賛成"), "disagree": _l("反対"), "pass": _l("どちらともいえない")}
