@@ -34,8 +34,13 @@ class DefaultConfig:
     PAGE_CACHE_SIZE = 256  # pages per process (about 45 KB each)
     PAGE_CACHE_MAX_AGE = 300  # seconds: a bound for changes made outside the app (SQL, scripts)
 
+    # Published comments per page on a topic page, and the API's default and largest page.
     COMMENTS_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
+
+    # The address phones open when they scan a workshop's QR code (e.g. https://consult.city.example)
+    # when the app sits behind a proxy that hides its public host; empty: the request's own host.
+    PUBLIC_BASE_URL = ""
 
     # Rate limits (Flask-Limiter syntax). memory-locked:// (ratelimit.py) counts per process; use
     # redis://… in production.
@@ -47,6 +52,8 @@ class DefaultConfig:
     RATE_LIMIT_NOTES = "30/minute"
     RATE_LIMIT_LOGIN = "10/minute"
     RATE_LIMIT_LOOKUP = "10/minute;50/hour"
+    # The open-data file is the whole consultation: a few downloads a minute are plenty.
+    RATE_LIMIT_OPEN_DATA = "20/minute;200/day"
     # A ceiling per address over all public writes: a workshop hall shares one address.
     RATE_LIMIT_WRITES_PER_ADDRESS = "1200/minute"
 

@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 description of /api/v1. Tests validate real responses against these schemas."""
 
-from ..participation.models import AGE_BANDS, RELATIONS, VOTE_VALUES
+from flask import current_app
+
+from ..core.codes import AGE_BANDS, RELATIONS, VOTE_VALUES
 
 _str = {"type": "string"}
 _int = {"type": "integer"}
@@ -105,7 +107,9 @@ def openapi_document() -> dict:
                             {"name": "page", "in": "query", "required": False,
                              "schema": {"type": "integer", "minimum": 1}},
                             {"name": "per_page", "in": "query", "required": False,
-                             "schema": {"type": "integer", "minimum": 1, "maximum": 100}}, _lang],
+                             "schema": {"type": "integer", "minimum": 1,
+                                        "maximum": current_app.config["API_MAX_PER_PAGE"],
+                                        "default": current_app.config["COMMENTS_PER_PAGE"]}}, _lang],
                         "responses": {"200": _json(_ref("CommentPage"), "a page of comments"), "422": _invalid}},
                 "post": {"summary": "Send a comment; returns its receipt number",
                          "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,

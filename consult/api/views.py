@@ -1,4 +1,4 @@
-from flask import abort, jsonify, request, url_for
+from flask import abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -123,7 +123,8 @@ def comments():
     if ward is not None and ward not in dict(ward_choices()):
         errors["ward"] = [_("区の選択肢にない値です。一覧から選んでください。")]
     page = _int_arg("page", 1, 1, MAX_PAGE, errors)
-    per_page = _int_arg("per_page", 20, 1, 100, errors)
+    per_page = _int_arg("per_page", current_app.config["COMMENTS_PER_PAGE"], 1,
+                        current_app.config["API_MAX_PER_PAGE"], errors)
     if errors:
         return _invalid(InvalidInput(errors))
     rows, total = published_page(topic=topic, ward_code=ward, page=page, per_page=per_page, options=(

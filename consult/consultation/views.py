@@ -1,4 +1,4 @@
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from sqlalchemy import func, select
 
 from ..edge import MAX_PAGE, query_int
@@ -44,7 +44,7 @@ def render_topic(topic, status: int = 200, **extra):
     page = query_int(request.args, "page", 1, high=MAX_PAGE)
     if page is None:
         abort(404)  # ?page=abc or a page far beyond any consultation's comments
-    per_page = 20
+    per_page = current_app.config["COMMENTS_PER_PAGE"]
     comments, total = published_page(topic=topic, ward_code=ward, page=page, per_page=per_page)
     participant = identity.current_participant()
     return render_template(

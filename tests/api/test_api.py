@@ -125,6 +125,26 @@ def test_comment_listing_filters_and_pages(client, participant, topic):
     assert all(item["body"] != "非公開" for item in client.get("/api/v1/comments").get_json()["items"])
 
 
+@pytest.mark.config(COMMENTS_PER_PAGE=2, API_MAX_PER_PAGE=3)
+def test_page_sizes_come_from_the_settings(client, spec, participant, topic):
+    from consult.participation.services import new_receipt_no
+
+    p = participant()
+    for i in range(5):
+        db.session.add(Comment(receipt_no=new_receipt_no(), topic=topic("roles"), ward_code="chuo", body=f"意見{i}",
+                               status="published", participant=p, relation="resident"))
+    db.session.commit()
+    default = client.get("/api/v1/comments").get_json()
+    assert default["per_page"] == 2 and len(default["items"]) == 2
+    assert len(client.get("/api/v1/comments?per_page=3").get_json()["items"]) == 3
+    assert client.get("/api/v1/comments?per_page=4").status_code == 422
+    schema = spec["paths"]["/comments"]["get"]["parameters"]
+    assert {"minimum": 1, "maximum": 3, "default": 2}.items() <= next(
+        q for q in schema if q["name"] == "per_page")["schema"].items()
+    page = client.get("/topics/roles").get_data(as_text=True)
+    assert sum(page.count(f"意見{i}") for i in range(5)) == 2
+
+
 @pytest.mark.parametrize("query, field", [
     ("per_page=1000", "per_page"), ("page=0", "page"), ("page=abc", "page"),
     ("topic=nope", "topic"), ("ward=osaka", "ward"),
