@@ -38,11 +38,18 @@ PREDICATES: dict[str, Callable[..., bool]] = {
     "edit_consultation": lambda user, obj=None: _role(user, "secretariat", "admin"),
     "read_audit_log": lambda user, obj=None: _role(user, "admin"),
     "manage_users": lambda user, obj=None: _role(user, "admin"),
+    # Citizens are anonymous: whether anyone may comment, vote or support is the phase alone.
+    "participate": lambda user, obj=None: obj is not None and obj.accepting,
 }
 
 
 def can(name: str, obj: Any = None, user=None) -> bool:
     return PREDICATES[name](user if user is not None else current_user, obj)
+
+
+def may_participate(consultation) -> bool:
+    """``participate`` for the services, which run without a signed-in user (API, CLI, tests)."""
+    return PREDICATES["participate"](None, consultation)
 
 
 def requires(name: str):

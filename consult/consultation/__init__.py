@@ -4,10 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("consultation", __name__)
 
+from ..core.labels import phase_labels  # noqa: E402
 from . import views  # noqa: E402,F401  (routes register on import)
-from .services import PHASE_LABELS  # noqa: E402
 
 
 @bp.app_context_processor
 def _phase_labels():
-    return {"phase_labels": PHASE_LABELS}
+    return {"phase_labels": phase_labels()}

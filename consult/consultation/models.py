@@ -1,6 +1,7 @@
 """The consultation itself: its meetings, topics, the interim summary's sections, proposals, wards."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,7 +9,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..i18n import utcnow
 
-PHASES = ("draft", "open", "closed", "published")
+
+
+class Phase(StrEnum):
+    """Where a consultation stands. Staff move it (editing.phases); its dates may move it too."""
+
+    DRAFT = "draft"  # 準備中: its pages are up, nothing is accepted yet
+    OPEN = "open"  # 受付中: comments, votes and supports are accepted
+    CLOSED = "closed"  # 締切: the secretariat reviews
+    PUBLISHED = "published"  # 結果公表: results and the city's answers are public
+
+
+PHASES = tuple(p.value for p in Phase)
 
 
 class Consultation(db.Model):
@@ -31,6 +43,15 @@ class Consultation(db.Model):
     meetings: Mapped[list["Meeting"]] = relationship(back_populates="consultation",
                                                      order_by="Meeting.starts_on")
     topics: Mapped[list["Topic"]] = relationship(back_populates="consultation", order_by="Topic.number")
+
+    @property
+    def accepting(self) -> bool:
+        """Whether citizens may comment, vote and support now (the ``participate`` predicate)."""
+        return self.phase == Phase.OPEN
+
+    @property
+    def results_published(self) -> bool:
+        return self.phase == Phase.PUBLISHED
 
     def __repr__(self) -> str:
         return f"<Consultation {self.slug} {self.phase}>"

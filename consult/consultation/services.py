@@ -1,14 +1,11 @@
 """Reading the consultation: which one is current, its topics and their parts."""
 
 from flask import abort, current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from .models import Consultation, Section, Topic, Ward
-
-PHASE_LABELS = {"draft": _l("準備中"), "open": _l("意見募集中"), "closed": _l("締切"), "published": _l("結果公表")}
 
 
 def current_consultation() -> Consultation | None:

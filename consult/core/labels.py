@@ -31,5 +31,9 @@ def age_band_labels() -> dict[str, Any]:
             "50s": _l("50代"), "60s": _l("60代"), "70plus": _l("70歳以上")}
 
 
+def phase_labels() -> dict[str, Any]:
+    return {"draft": _l("準備中"), "open": _l("意見募集中"), "closed": _l("締切"), "published": _l("結果公表")}
+
+
 def vote_labels() -> dict[str, Any]:
     return {"agree": _l("賛成"), "disagree": _l("反対"), "pass": _l("どちらともいえない")}

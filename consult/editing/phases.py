@@ -23,10 +23,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import audit
-from ..consultation.models import Consultation, Proposal, Topic
-from ..consultation.services import PHASE_LABELS
+from ..consultation.models import Consultation, Phase, Proposal, Topic
 from ..core import fields
 from ..core.errors import InvalidInput
+from ..core.labels import phase_labels
 from ..extensions import db
 from ..i18n import utcnow
 from ..participation.models import Comment, Vote
@@ -35,13 +35,13 @@ from .services import Conflict
 PHASE_AUDIT = ("phase", "comments_open_at_utc", "comments_close_at_utc", "results_published_at_utc")
 PERIOD_AUDIT = ("comments_open_at_utc", "comments_close_at_utc")
 
-TRANSITIONS: dict[tuple[str, str], object] = {
-    ("draft", "open"): _l("意見募集を始める"),
-    ("open", "draft"): _l("準備中に戻す（まだ何も届いていないときだけ）"),
-    ("open", "closed"): _l("意見募集を締め切る"),
-    ("closed", "open"): _l("意見募集を再開する（締切を延長する）"),
-    ("closed", "published"): _l("結果を公表する"),
-    ("published", "closed"): _l("結果の公表を取り下げる"),
+TRANSITIONS: dict[tuple[Phase, Phase], object] = {
+    (Phase.DRAFT, Phase.OPEN): _l("意見募集を始める"),
+    (Phase.OPEN, Phase.DRAFT): _l("準備中に戻す（まだ何も届いていないときだけ）"),
+    (Phase.OPEN, Phase.CLOSED): _l("意見募集を締め切る"),
+    (Phase.CLOSED, Phase.OPEN): _l("意見募集を再開する（締切を延長する）"),
+    (Phase.CLOSED, Phase.PUBLISHED): _l("結果を公表する"),
+    (Phase.PUBLISHED, Phase.CLOSED): _l("結果の公表を取り下げる"),
 }
 
 
@@ -63,13 +63,13 @@ def set_period(consultation: Consultation, data: Mapping, user, *, now: datetime
     if not errors:
         if open_at and close_at and close_at <= open_at:
             fields.add(errors, "close_at", _l("締切日時は受付開始日時より後にしてください。"))
-        elif consultation.phase == "open" and close_at is None:
+        elif consultation.phase == Phase.OPEN and close_at is None:
             fields.add(errors, "close_at", _l("受付中は締切日時を空にできません。"))
-        elif consultation.phase == "open" and close_at <= now:
+        elif consultation.phase == Phase.OPEN and close_at <= now:
             fields.add(errors, "close_at", _l("受付中は締切日時を過去にできません。今すぐ締め切るときは「意見募集を締め切る」を使ってください。"))
-        elif consultation.phase == "open" and open_at and open_at > now:
+        elif consultation.phase == Phase.OPEN and open_at and open_at > now:
             fields.add(errors, "open_at", _l("すでに受付中のため、受付開始日時を未来にはできません。"))
-        elif consultation.phase in ("closed", "published") and close_at and close_at > now:
+        elif consultation.phase in (Phase.CLOSED, Phase.PUBLISHED) and close_at and close_at > now:
             fields.add(errors, "close_at", _l("締め切った後に締切日時を未来へ延ばすときは「意見募集を再開する」を使ってください。"))
     if errors:
         raise InvalidInput(errors)
@@ -98,37 +98,37 @@ def change_phase(consultation: Consultation, target: str, data: Mapping, user, *
     current = consultation.phase
     if expected is not None and expected != current:
         raise Conflict(_l("別の職員が先に段階を変更しました（現在：%(phase)s）。画面を確かめてからもう一度操作してください。",
-                          phase=PHASE_LABELS[current]))
+                          phase=phase_labels()[current]))
     if (current, target) not in TRANSITIONS:
         raise Conflict(_l("「%(frm)s」から「%(to)s」へは変更できません。",
-                          frm=PHASE_LABELS[current], to=PHASE_LABELS.get(target, target)))
+                          frm=phase_labels()[current], to=phase_labels().get(target, target)))
     errors: dict = {}
     close_at = fields.moment(data, "close_at", errors, label=_l("締切日時"))
     before = audit.snapshot(consultation, PHASE_AUDIT)
     note = ""
-    if target == "open":
-        close_at = close_at or (consultation.comments_close_at_utc if current == "draft" else None)
+    if target == Phase.OPEN:
+        close_at = close_at or (consultation.comments_close_at_utc if current == Phase.DRAFT else None)
         if "close_at" not in errors:
             if close_at is None:
                 fields.add(errors, "close_at", _l("受付を始めるには締切日時を入力してください。")
-                           if current == "draft" else _l("再開するには新しい締切日時を入力してください。"))
+                           if current == Phase.DRAFT else _l("再開するには新しい締切日時を入力してください。"))
             elif close_at <= now:
                 fields.add(errors, "close_at", _l("締切日時は今より後にしてください。"))
         if errors:
             raise InvalidInput(errors)
-        if current == "draft":
+        if current == Phase.DRAFT:
             if consultation.comments_open_at_utc is None or consultation.comments_open_at_utc > now:
                 consultation.comments_open_at_utc = now
             note = "opened"
         else:
             note = "reopened"
         consultation.comments_close_at_utc = close_at
-    elif target == "draft":
+    elif target == Phase.DRAFT:
         if _has_participation(consultation):
             raise Conflict(_l("すでにご意見や賛否が届いているため、準備中には戻せません。受付を止めるには「意見募集を締め切る」を使ってください。"))
         note = "back to draft"
-    elif target == "closed":
-        if current == "open":
+    elif target == Phase.CLOSED:
+        if current == Phase.OPEN:
             if consultation.comments_close_at_utc is None or consultation.comments_close_at_utc > now:
                 consultation.comments_close_at_utc = now
                 note = "closed early"
@@ -137,7 +137,7 @@ def change_phase(consultation: Consultation, target: str, data: Mapping, user, *
         else:
             consultation.results_published_at_utc = None
             note = "unpublished"
-    elif target == "published":
+    elif target == Phase.PUBLISHED:
         consultation.results_published_at_utc = now
         note = "published"
     consultation.phase = target
@@ -159,10 +159,10 @@ def due_change(consultation: Consultation, now: datetime | None = None) -> str |
     open consultation's closing time has passed; None otherwise."""
     now = now or utcnow()
     opens, closes = consultation.comments_open_at_utc, consultation.comments_close_at_utc
-    if consultation.phase == "draft" and opens and opens <= now and closes and closes > now:
-        return "open"
-    if consultation.phase == "open" and closes and closes <= now:
-        return "closed"
+    if consultation.phase == Phase.DRAFT and opens and opens <= now and closes and closes > now:
+        return Phase.OPEN
+    if consultation.phase == Phase.OPEN and closes and closes <= now:
+        return Phase.CLOSED
     return None
 
 

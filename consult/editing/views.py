@@ -13,8 +13,9 @@ from flask_login import current_user
 from ..auth.permissions import can, requires
 from ..auth.views import add_staff_link
 from ..consultation.models import Meeting, Proposal, Section
-from ..consultation.services import PHASE_LABELS, current_consultation, get_topic_or_404, live_sections, wards
+from ..consultation.services import current_consultation, get_topic_or_404, live_sections, wards
 from ..core.errors import InvalidInput
+from ..core.labels import phase_labels
 from ..extensions import db
 from ..followup.services import status_labels
 from . import bp, importer, phases, revisions, services
@@ -193,7 +194,7 @@ def phase():
         db.session.rollback()
         return _render_phase(consultation, message=exc.message, status=409)
     db.session.commit()
-    return _done(_("段階を「%(phase)s」にしました。", phase=PHASE_LABELS[consultation.phase]), ".phase")
+    return _done(_("段階を「%(phase)s」にしました。", phase=phase_labels()[consultation.phase]), ".phase")
 
 
 @bp.route("/staff/consultation/period", methods=["POST"])

@@ -72,7 +72,7 @@ def lookup(receipt_no: str) -> ReceiptStatus | None:
         return None
     consultation = comment.topic.consultation
     result = ReceiptStatus(receipt_no=comment.receipt_no, topic=comment.topic, received_at_utc=comment.created_at_utc,
-                           status=comment.status, results_published=consultation.phase == "published",
+                           status=comment.status, results_published=consultation.results_published,
                            results_published_at_utc=consultation.results_published_at_utc)
     group = comment.opinion_group
     if result.results_published and group is not None and group.state == "confirmed":

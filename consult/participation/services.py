@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.permissions import may_participate
 from ..consultation.models import Proposal, Section, Topic
 from ..core import fields
 from ..core.codes import RECEIPT_ALPHABET
@@ -115,7 +116,7 @@ def submit_comment(draft: CommentDraft, participant: Participant | None, *, chan
     instead of making a second one, even when two requests race.
     """
     consultation = draft.topic.consultation
-    if consultation.phase != "open":
+    if not may_participate(consultation):
         raise NotAccepting()
     if submission_key:
         existing = db.session.scalar(select(Comment).where(Comment.submission_key == submission_key))
@@ -190,7 +191,7 @@ def support_comment(participant: Participant, comment: Comment) -> bool:
     """Add a +1; returns False when this participant had already supported the comment."""
     if comment.status != "published":
         raise InvalidInput({"comment": [_l("公開されているご意見にだけ賛同できます。")]})
-    if comment.topic.consultation.phase != "open":
+    if not may_participate(comment.topic.consultation):
         raise NotAccepting()
     try:
         with db.session.begin_nested():

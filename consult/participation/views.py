@@ -3,15 +3,17 @@
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ..auth.permissions import can
 from ..consultation.services import get_topic_or_404, live_proposals, live_sections
+from ..core.errors import InvalidInput, NotAccepting
+from ..core.labels import age_band_labels, relation_labels, vote_labels, ward_choices
 from ..extensions import db
-from ..participation.models import Comment
+from ..ratelimit import public_write
 from . import bp
 from .identity import current_participant, ensure_participant
-from ..ratelimit import public_write
-from .services import (InvalidInput, NotAccepting, age_band_labels, cast_vote, new_submission_key,
-                       relation_labels, remember_profile, submit_comment, support_comment,
-                       validate_comment, validate_profile, vote_labels, ward_choices)
+from .models import Comment
+from .services import (cast_vote, new_submission_key, remember_profile, submit_comment, support_comment,
+                       validate_comment, validate_profile)
 
 FORM_FIELDS = ("section", "proposal", "ward", "relation", "age_band", "body", "consent")
 HONEYPOT = "website"  # hidden from people; bots that fill every field fill it too
@@ -48,7 +50,7 @@ def _not_accepting(topic):
 def comment_form(slug: str):
     """入力 (GET, or POST action=edit from 確認) and the step to 確認 (POST action=confirm)."""
     topic = get_topic_or_404(slug)
-    if topic.consultation.phase != "open":
+    if not can("participate", topic.consultation):
         return _not_accepting(topic)
     if request.method == "GET" or request.form.get("action") == "edit":
         return _render_form(topic, _form_values(topic, request.values))
