@@ -32,6 +32,9 @@ MONTH_PARTS = {
     "early-mid": ("上旬～中旬", "early to mid"),
 }
 
+WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
              "September", "October", "November", "December")
 
@@ -105,6 +108,29 @@ def jst(dt: datetime | None) -> str:
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
+def deadline(close_utc: datetime | None, now_utc: datetime | None = None) -> str:
+    """「10月31日（金）23:59まで・あと25日」: the closing moment in JST and the days left by the JST
+    calendar (「本日23:59まで」 on the last day); "" when there is no closing time or it has passed."""
+    if close_utc is None:
+        return ""
+    now_utc = now_utc or utcnow()
+    if now_utc >= close_utc:
+        return ""
+    close = to_jst(close_utc)
+    # A period that closes at midnight ends with the day before: 00:00 is shown as 24:00 of that day.
+    last_day = (close - timedelta(microseconds=1)).date()
+    time = f"{close:%H:%M}" if (close.hour, close.minute) != (0, 0) else "24:00"
+    days = (last_day - to_jst(now_utc).date()).days
+    if is_english():
+        when = f"{WEEKDAYS_EN[last_day.weekday()]} {last_day.day} {MONTHS_EN[last_day.month - 1]}, {time} JST"
+        if days == 0:
+            return f"Until today, {time} JST"
+        return f"Until {when} · {days} day{'s' if days > 1 else ''} left"
+    if days == 0:
+        return f"本日{time}まで"
+    return f"{last_day.month}月{last_day.day}日（{WEEKDAYS_JA[last_day.weekday()]}）{time}まで・あと{days}日"
+
+
 def utcnow() -> datetime:
     """Naive UTC, the form every timestamp column stores."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -123,7 +149,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.add_url_rule("/lang", "set_language", set_language)
     app.jinja_env.filters.update(wareki=wareki, wareki_time=wareki_time, jst=jst, isodate=date.fromisoformat)
-    app.jinja_env.globals.update(approximate_date=approximate_date, get_locale=get_locale,
+    app.jinja_env.globals.update(approximate_date=approximate_date, get_locale=get_locale, deadline=deadline,
                                  is_english=is_english)
 
     @app.context_processor

@@ -189,7 +189,7 @@ def post_vote():
         value = data.get("value")
         slug, key = topic.slug, proposal.key  # read now: the commit expires them
         counts = cast_vote(participant, proposal, value if isinstance(value, str) else "",
-                           phase=consultation.phase)
+                           consultation=consultation)
     except InvalidInput as exc:
         db.session.rollback()
         return _invalid(exc)

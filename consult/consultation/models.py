@@ -45,9 +45,18 @@ class Consultation(db.Model):
     topics: Mapped[list["Topic"]] = relationship(back_populates="consultation", order_by="Topic.number")
 
     @property
+    def effective_phase(self) -> Phase:
+        """The phase as citizens meet it now: an open consultation whose closing time has passed is
+        closed at that moment, before staff or ``flask editing tick`` move its phase."""
+        if self.phase == Phase.OPEN and self.comments_close_at_utc is not None \
+                and utcnow() >= self.comments_close_at_utc:
+            return Phase.CLOSED
+        return Phase(self.phase)
+
+    @property
     def accepting(self) -> bool:
         """Whether citizens may comment, vote and support now (the ``participate`` predicate)."""
-        return self.phase == Phase.OPEN
+        return self.effective_phase == Phase.OPEN
 
     @property
     def results_published(self) -> bool:

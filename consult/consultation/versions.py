@@ -9,13 +9,18 @@ What they rest on:
   and move the vote tallies, which are read as they are: the very counts ``vote_counts`` returns;
 - section revisions are never edited, only added;
 - what the pages print of the consultation and the topic is read directly, so that a change made
-  outside the app (a script, ``flask seed``) shows too; PAGE_CACHE_MAX_AGE bounds anything else.
+  outside the app (a script, ``flask seed``) shows too; PAGE_CACHE_MAX_AGE bounds anything else;
+- the clock moves two things the pages print: the days left (by the JST date) and, at the closing
+  moment, the forms giving way to the closed notice (``_clock``).
 """
+
+from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
 
 from .. import pagecache
 from ..extensions import db
+from ..i18n import to_jst, utcnow
 from .models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
 
 _statements: dict = {}
@@ -36,6 +41,18 @@ def _content_ids() -> tuple:
 def _consultation_shown() -> tuple:
     return (Consultation.id, Consultation.phase, Consultation.premoderation, Consultation.comments_open_at_utc,
             Consultation.comments_close_at_utc, Consultation.results_published_at_utc)
+
+
+_CLOSE = 4  # the position of comments_close_at_utc in _consultation_shown()
+
+
+def _clock(close_at) -> tuple:
+    """Today's date in JST and whether the closing moment has passed (the raw driver gives SQLite's
+    timestamps as text)."""
+    now = utcnow()
+    if isinstance(close_at, str):
+        close_at = datetime.fromisoformat(close_at)
+    return to_jst(now).date(), close_at is not None and now >= close_at
 
 
 def _rows(name: str, build, params: dict | None = None) -> list:
@@ -65,11 +82,18 @@ def _rows(name: str, build, params: dict | None = None) -> list:
         connection.close()  # back to the pool, which rolls back what the read began
 
 
+def _topic_shown() -> tuple:
+    return Topic.number, Topic.title, Topic.title_en, Topic.lead, Topic.summary_notice
+
+
+_TOPIC_COLUMNS = len(_topic_shown())  # the columns before _consultation_shown()
+
+
 def _topic_statement():
     from ..participation.models import VoteTally
 
     current = select(func.max(Consultation.id)).scalar_subquery()
-    fixed = (Topic.number, Topic.title, Topic.title_en, Topic.lead, Topic.summary_notice, *_consultation_shown(),
+    fixed = (*_topic_shown(), *_consultation_shown(),
              *_content_ids(), pagecache.snapshot_column())
     # One row per proposal and vote value: the tallies ``vote_counts`` reads, read with the rest
     # (through vote_counts they would cost an ORM topic, its proposals and a query: 4× the time).
@@ -88,7 +112,7 @@ def topic_version(slug: str) -> pagecache.Version | None:
     width = len(rows[0]) - 3  # the last three: proposal, vote value, count
     *shown, snapshot = rows[0][:width]
     votes = tuple(tuple(row[width:]) for row in rows)
-    return pagecache.version((*shown, votes), snapshot)
+    return pagecache.version((*shown, votes, _clock(shown[_TOPIC_COLUMNS + _CLOSE])), snapshot)
 
 
 def _home_statement():
@@ -105,7 +129,7 @@ def home_version() -> pagecache.Version | None:
     if not rows:
         return None
     *values, snapshot = rows[0]
-    return pagecache.version(tuple(values), snapshot)
+    return pagecache.version((*values, _clock(values[2 + _CLOSE])), snapshot)  # after title and body
 
 
 def _comments_statement():

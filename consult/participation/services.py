@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.permissions import may_participate
-from ..consultation.models import Proposal, Section, Topic
+from ..consultation.models import Consultation, Proposal, Section, Topic
 from ..core import fields
 from ..core.codes import RECEIPT_ALPHABET
 from ..core.errors import InvalidInput, NotAccepting
@@ -170,15 +170,15 @@ def create_participant(*, is_demo: bool = False) -> Participant:
 
 
 def cast_vote(participant: Participant, proposal: Proposal, value: str, *, channel: str = "web",
-              phase: str | None = None) -> dict[str, int]:
+              consultation: Consultation | None = None) -> dict[str, int]:
     """Record or change a participant's vote; one row per participant and proposal, always, and
-    the tallies moved in the same transaction. ``phase``: the consultation's, when the caller has it.
+    the tallies moved in the same transaction. ``consultation``: the proposal's, when the caller has it loaded.
     Returns the proposal's counts after the vote, read before the commit (no second transaction)."""
     if value not in VOTE_VALUES:
         raise InvalidInput({"value": [_l("賛成・反対・どちらともいえない のいずれかを選んでください。")]})
     if proposal.withdrawn_at_utc is not None:
         raise InvalidInput({"proposal": [_l("この提案は取り下げられました。")]})
-    if (phase or proposal.topic.consultation.phase) != "open":
+    if not may_participate(consultation or proposal.topic.consultation):
         raise NotAccepting()
     db.session.flush()  # a ward just given is stored (and earlier votes moved) before this one counts
     tallies.record_vote(db.session, participant.id, proposal.id, value, channel)

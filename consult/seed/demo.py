@@ -5,13 +5,13 @@ database that already holds real participation, so a real deployment never gets 
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import func, insert, select
 
 from ..consultation.models import Consultation, Proposal, Topic, Ward
 from ..extensions import db
-from ..i18n import utcnow
+from ..i18n import JST, to_jst, utcnow
 from ..participation import tallies
 from ..participation.models import AGE_BANDS, RELATIONS, Comment, Participant, Support, Vote
 from ..participation.services import new_receipt_no
@@ -55,6 +55,18 @@ class RealDataPresent(Exception):
     pass
 
 
+def give_demo_period(consultation: Consultation, now: datetime) -> None:
+    """A comment period around today, so that the demo shows a deadline and accepts comments: opened
+    30 days ago at 09:00, closing at 23:59 JST four weeks from today. A period staff set is kept."""
+    if consultation.comments_close_at_utc is not None:
+        return
+    today = to_jst(now).date()
+    opens = datetime.combine(today - timedelta(days=30), time(9, 0), JST)
+    closes = datetime.combine(today + timedelta(days=28), time(23, 59, 59), JST)
+    consultation.comments_open_at_utc = opens.astimezone(timezone.utc).replace(tzinfo=None)
+    consultation.comments_close_at_utc = closes.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def make_demo_data(*, participants: int = 120, comments: int = 240, votes: int = 600, seed: int = 2014,
                    chunk: int = 5000, progress=None) -> dict[str, int]:
     """Insert synthetic participants, comments, votes and supports in bulk; return the counts."""
@@ -68,6 +80,7 @@ def make_demo_data(*, participants: int = 120, comments: int = 240, votes: int =
     wards = [w.code for w in db.session.scalars(select(Ward))] + ["outside", "undisclosed"]
     weights = [WARD_WEIGHTS.get(code, 10) for code in wards]
     now = utcnow()
+    give_demo_period(consultation, now)
 
     people = []
     for _ in range(participants):

@@ -202,12 +202,16 @@ def test_what_citizens_can_do_in_each_phase(client, participant, phase):
 
 
 def test_home_page_shows_the_period_in_wareki(client):
-    _set_phase("draft", comments_open_at_utc=datetime(2014, 10, 1, 0, 0), comments_close_at_utc=datetime(2014, 10, 31, 8, 0))
+    _set_phase("draft", comments_open_at_utc=datetime(2014, 10, 1, 0, 0), comments_close_at_utc=datetime(2090, 10, 31, 8, 0))
     html = client.get("/").get_data(as_text=True)
     assert "平成26年10月1日（2014年10月1日） 09:00 から受け付ける予定です" in html
     _set_phase("open")
     html = client.get("/").get_data(as_text=True)
-    assert "平成26年10月31日（2014年10月31日） 17:00 まで" in html
+    assert "令和72年10月31日（2090年10月31日） 17:00 まで" in html
+    # Past its closing time an open consultation is closed to citizens, before anyone moves the phase.
+    _set_phase("open", comments_close_at_utc=datetime(2014, 10, 31, 8, 0))
+    html = client.get("/").get_data(as_text=True)
+    assert "意見募集は 平成26年10月31日（2014年10月31日） 17:00 に締め切りました" in html
 
 
 def test_due_change_and_follow_schedule(events):
