@@ -15,13 +15,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..audit import AuditEvent
 from ..consultation.models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
 from ..extensions import db
 from ..i18n import MONTH_PARTS, utcnow
 from ..markdown import render_markdown
 from ..participation.models import Comment, Vote
 from ..participation.services import InvalidInput
-from ..secretariat.models import AuditEvent
 from . import fields
 
 TITLE_MAX = 200

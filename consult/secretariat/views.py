@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..audit import AuditEvent
 from ..auth.models import User
 from ..auth.permissions import can, requires
 from ..auth.views import add_staff_link
@@ -26,7 +27,7 @@ from . import bp, charts, document, exports, flags, groups, moderation, results,
 from .filters import ReviewFilter, clean_arg, parse_filter, small_int, status_choices
 from .labels import (channel_labels, group_state_labels, hide_reason_labels, response_category_labels,
                      status_labels)
-from .models import AuditEvent, OpinionGroup
+from .models import OpinionGroup
 
 PER_PAGE = 50
 AUDIT_PER_PAGE = 50

@@ -21,10 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, func, literal_column, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
-# The secretariat's models before the audit module: consult.audit imports them, and the
-# secretariat package imports consult.audit back; loading the package first keeps the cycle closed.
-from ..secretariat.models import OpinionGroup  # isort: skip
-from ..audit import record, snapshot  # isort: skip
+from ..audit import record, snapshot
 from ..consultation.models import Consultation, Proposal, Topic, Ward
 from ..edge import MAX_ID, parse_int
 from ..extensions import db
@@ -32,6 +29,7 @@ from ..i18n import JST, utcnow
 from ..participation.models import AGE_BANDS, RELATIONS, Comment, Participant
 from ..participation.services import InvalidInput, NotAccepting, new_receipt_no, ward_choices
 from ..text import has_forbidden_characters, nfkc, normalise_newlines, search_key, visible_length
+from ..secretariat.models import OpinionGroup
 from .models import DotVote, Theme, Workshop, WorkshopSeat, WorkshopTable, workshop_topic
 
 __all__ = ["InvalidInput", "NotAccepting", "WrongState", "BudgetExhausted"]

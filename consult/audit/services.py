@@ -1,12 +1,9 @@
-"""The audit log: who did what to which record, with the values before and after.
-
-Call ``record`` in the same transaction as the change it describes, so that either both are
-stored or neither is.
-"""
+"""Writing to the audit log. The caller commits, with the change the event describes."""
 
 from typing import Any
 
-from .extensions import db
+from ..extensions import db
+from .models import AuditEvent
 
 
 def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
@@ -20,8 +17,6 @@ def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
 
 def record(user, action: str, target_type: str, target_id: Any = "", *, before: dict | None = None,
            after: dict | None = None, note: str = ""):
-    from .secretariat.models import AuditEvent  # here: the secretariat package imports this module
-
     event = AuditEvent(user_id=getattr(user, "id", None), action=action, target_type=target_type,
                        target_id=str(target_id), before=before, after=after, note=note)
     db.session.add(event)
