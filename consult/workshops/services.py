@@ -5,9 +5,10 @@ return models or raise ``InvalidInput`` / ``NotAccepting`` / ``WrongState``; the
 ``request``, ``session`` or ``flash``. Every staff change is written to the audit log in the same
 transaction as the change. Citizens' text is never logged, nor copied into the audit log.
 
-Life-cycle: planned → open (a join code is drawn) → closed (notes and dots stop; each theme becomes
-a proposed opinion group for the secretariat). Every note is a ``Comment``: channel ``workshop``
-from a phone, ``paper`` when typed in from a sticky note.
+Life-cycle: planned → open (a join code is drawn) → closed (notes and dots stop; the themes are
+handed on through ``signals.workshop_closed``, and the secretariat makes them proposed opinion
+groups). Every note is a ``Comment``: channel ``workshop`` from a phone, ``paper`` when typed in
+from a sticky note.
 """
 
 import hashlib
@@ -29,8 +30,8 @@ from ..i18n import JST, utcnow
 from ..participation.models import AGE_BANDS, RELATIONS, Comment, Participant
 from ..participation.services import InvalidInput, NotAccepting, new_receipt_no, ward_choices
 from ..text import has_forbidden_characters, nfkc, normalise_newlines, search_key, visible_length
-from ..secretariat.models import OpinionGroup
 from .models import DotVote, Theme, Workshop, WorkshopSeat, WorkshopTable, workshop_topic
+from .signals import workshop_closed
 
 __all__ = ["InvalidInput", "NotAccepting", "WrongState", "BudgetExhausted"]
 
@@ -484,9 +485,10 @@ def open_workshop(workshop: Workshop, user) -> Workshop:
     return workshop
 
 
-def close_workshop(workshop: Workshop, user) -> list[OpinionGroup]:
-    """open → closed. Each theme becomes a proposed opinion group of its topic, holding the
-    theme's notes, for the secretariat's review. Closing a closed workshop changes nothing."""
+def close_workshop(workshop: Workshop, user) -> list[Theme]:
+    """open → closed; returns the themes handed on. Receivers of ``workshop_closed`` (the
+    secretariat) turn each theme into a proposed opinion group in the same transaction. Closing a
+    closed workshop changes nothing and hands on nothing."""
     db.session.refresh(workshop, with_for_update=True)
     if workshop.state == "closed":
         return []
@@ -495,29 +497,14 @@ def close_workshop(workshop: Workshop, user) -> list[OpinionGroup]:
     before = _workshop_audit(workshop)
     workshop.state = "closed"
     workshop.closed_at_utc = utcnow()
-    groups = []
     themes = list(db.session.scalars(select(Theme).where(Theme.workshop_id == workshop.id).order_by(Theme.position)))
-    for theme in themes:
-        group = db.session.scalar(select(OpinionGroup).where(OpinionGroup.source_theme_id == theme.id))
-        if group is None:
-            group = OpinionGroup(topic_id=theme.topic_id, title=theme.name[:200], state="proposed",
-                                 source_theme_id=theme.id, position=theme.position)
-            db.session.add(group)
-            db.session.flush()
-            record(user, "opinion_group.propose", "opinion_group", group.id,
-                   after={"title": group.title, "topic_id": group.topic_id, "state": "proposed",
-                          "source_theme_id": theme.id, "workshop_id": workshop.id})
-        # Notes the secretariat has already placed in a group stay where they are.
-        db.session.execute(update(Comment).where(Comment.theme_id == theme.id, Comment.opinion_group_id.is_(None))
-                           .values(opinion_group_id=group.id))
-        groups.append(group)
+    made = [i for _receiver, ids in workshop_closed.send(workshop, themes=themes, user=user) for i in ids or ()]
     counts = workshop_counts([workshop.id])[workshop.id]
     after = _workshop_audit(workshop) | {"notes": counts["notes"], "dots": counts["dots"],
-                                         "participants": counts["participants"],
-                                         "opinion_groups": [g.id for g in groups]}
+                                         "participants": counts["participants"], "opinion_groups": made}
     record(user, "workshop.close", "workshop", workshop.id, before=before, after=after)
     db.session.commit()
-    return groups
+    return themes
 
 
 def _require_open(workshop: Workshop) -> Consultation:

@@ -205,11 +205,11 @@ def close(workshop_id: int):
                                counts=ws.workshop_counts([workshop.id])[workshop.id],
                                unthemed=sum(1 for c in notes if c.theme_id is None), themes=workshop.themes)
     try:
-        groups = ws.close_workshop(workshop, current_user)
+        themes = ws.close_workshop(workshop, current_user)
     except ws.WrongState as exc:
         return _wrong_state(workshop, exc)
     flash(_("ワークショップを終了しました。%(n)d件のテーマを、意見のまとまりの案として事務局に渡しました。",
-            n=len(groups)), "success")
+            n=len(themes)), "success")
     return redirect(url_for(".console", workshop_id=workshop.id), code=303)
 
 
