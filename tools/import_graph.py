@@ -13,7 +13,7 @@ Read with ast, so nothing is imported or run. Exit status 0 always: this measure
 import argparse
 import ast
 import sys
-from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -78,17 +78,23 @@ class Visitor(ast.NodeVisitor):
     visit_ImportFrom = visit_Import
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent / "consult"))
-    args = parser.parse_args(argv)
-    src = Path(args.root).resolve()
+@dataclass
+class Graph:
+    edges: dict[tuple[str, str], str]  # (from package, to package) → one import as evidence
+    local: list[tuple[str, str, str]]  # function-level imports: (file:line, modules, reason)
+
+    @property
+    def mutual(self) -> list[tuple[str, str]]:
+        return sorted({tuple(sorted(pair)) for pair in self.edges if (pair[1], pair[0]) in self.edges})
+
+
+def analyse(src: Path) -> Graph:
+    """The package graph of the source tree ``src`` (the folder of the top package)."""
+    src = src.resolve()
     root = src.name
     files = {module_name(p, src): p for p in sorted(src.rglob("*.py"))}
     modules = set(files)
-
-    edges: dict[tuple[str, str], str] = {}  # (from package, to package) → first evidence
-    local: list[tuple[str, int, str, str]] = []
+    graph = Graph({}, [])
     for module, path in files.items():
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
@@ -101,24 +107,30 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             where = f"{path.relative_to(src.parent)}:{node.lineno}"
             if in_function:
-                comment = reason(lines, node.lineno)
-                local.append((where, node.lineno, ", ".join(found), comment))
+                graph.local.append((where, ", ".join(found), reason(lines, node.lineno)))
             if here is None:
                 continue  # the application factory
             for target in found:
                 there = package_of(target, root)
                 if there is not None and there != here:
-                    edges.setdefault((here, there), f"{where} → {target}")
+                    graph.edges.setdefault((here, there), f"{where} → {target}")
+    return graph
 
-    mutual = sorted({tuple(sorted(pair)) for pair in edges if (pair[1], pair[0]) in edges})
-    print(f"Package pairs importing each other: {len(mutual)}")
-    for a, b in mutual:
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent / "consult"))
+    args = parser.parse_args(argv)
+    graph = analyse(Path(args.root))
+    print(f"Package pairs importing each other: {len(graph.mutual)}")
+    for a, b in graph.mutual:
         print(f"  {a} ⇄ {b}")
-        print(f"      {edges[(a, b)]}")
-        print(f"      {edges[(b, a)]}")
-    with_reason = sum(1 for *_, comment in local if comment)
-    print(f"\nFunction-level imports of {root} modules: {len(local)} ({with_reason} with a comment on the line)")
-    for where, _line, target, comment in local:
+        print(f"      {graph.edges[(a, b)]}")
+        print(f"      {graph.edges[(b, a)]}")
+    with_reason = sum(1 for *_, comment in graph.local if comment)
+    print(f"\nFunction-level imports of {Path(args.root).name} modules: {len(graph.local)} "
+          f"({with_reason} with a comment on the line or above)")
+    for where, target, comment in graph.local:
         print(f"  {where}  {target}" + (f"  # {comment}" if comment else ""))
     return 0
 
