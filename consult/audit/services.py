@@ -1,7 +1,10 @@
-"""Writing to the audit log. The caller commits, with the change the event describes."""
+"""Writing to the audit log (the caller commits, with the change the event describes) and reading it."""
 
 from typing import Any
 
+from sqlalchemy import func, select
+
+from ..auth.models import User
 from ..extensions import db
 from .models import AuditEvent
 
@@ -21,3 +24,18 @@ def record(user, action: str, target_type: str, target_id: Any = "", *, before: 
                        target_id=str(target_id), before=before, after=after, note=note)
     db.session.add(event)
     return event
+
+
+def events_page(*, action: str = "", target_type: str = "", target_id: str = "", page: int = 1,
+                per_page: int = 50) -> tuple[list[tuple[AuditEvent, str | None]], int]:
+    """One page of events, newest first, with each one's staff email (None: the CLI), and how many
+    match: ``action`` is a prefix ("comment." for every comment action), the targets exact."""
+    query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.user_id)
+    count = select(func.count()).select_from(AuditEvent)
+    conditions = [AuditEvent.action.startswith(action, autoescape=True)] if action else []
+    conditions += [getattr(AuditEvent, name) == value
+                   for name, value in (("target_type", target_type), ("target_id", target_id)) if value]
+    total = db.session.scalar(count.where(*conditions))
+    rows = db.session.execute(query.where(*conditions).order_by(AuditEvent.id.desc()).limit(per_page)
+                              .offset((page - 1) * per_page)).all()
+    return [tuple(row) for row in rows], total
