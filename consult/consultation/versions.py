@@ -3,7 +3,7 @@ built once, whose result changes whenever anything the page shows changes.
 
 What they rest on:
 - every staff change (moderation, masking, sections, proposals, topics, wards, phases, paper
-  notes, imports) writes an audit event in the same transaction (consult/audit.py), so the last
+  notes, imports) writes an audit event in the same transaction (consult/audit/), so the last
   audit id moves with each of them;
 - citizens add rows (comments, which may be published at once; supports; participants; votes)
   and move the vote tallies, which are read as they are: the very counts ``vote_counts`` returns;
@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select
 
 from .. import pagecache
+from ..audit.models import AuditEvent
 from ..extensions import db
 from ..i18n import to_jst, utcnow
 from .models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
@@ -32,7 +33,6 @@ def _last(column):
 
 def _content_ids() -> tuple:
     from ..participation.models import Comment, Support
-    from ..secretariat.models import AuditEvent
 
     return (_last(AuditEvent.id), _last(Comment.id), _last(Support.id), _last(SectionRevision.id),
             _last(Section.id), _last(Proposal.id), _last(Ward.id))
@@ -134,7 +134,6 @@ def home_version() -> pagecache.Version | None:
 
 def _comments_statement():
     from ..participation.models import Comment
-    from ..secretariat.models import AuditEvent
 
     return select(_last(AuditEvent.id), _last(Comment.id), pagecache.snapshot_column())
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..audit import AuditEvent
 from ..consultation.models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
 from ..core import fields
 from ..core.errors import InvalidInput
@@ -22,7 +23,6 @@ from ..extensions import db
 from ..i18n import MONTH_PARTS, utcnow
 from ..markdown import render_markdown
 from ..participation.models import Comment, Vote
-from ..secretariat.models import AuditEvent
 
 TITLE_MAX = 200
 HEADING_MAX = 200

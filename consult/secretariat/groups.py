@@ -15,7 +15,8 @@ from ..consultation.models import Topic
 from ..extensions import db
 from ..participation.models import Comment
 from ..participation.services import InvalidInput
-from ..workshops.models import Theme
+from ..workshops.models import Theme, Workshop
+from ..workshops.signals import workshop_closed
 from ..text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 from .filters import clean_arg, small_int
 from .models import RESPONSE_CATEGORIES, OpinionGroup
@@ -151,6 +152,31 @@ def assign(user, ids: list[int], group: OpinionGroup | None) -> AssignResult:
                before=before, after={"opinion_group_id": target})
         assigned += 1
     return AssignResult(assigned, unchanged + (len(ids) - len(comments)), other)
+
+
+@workshop_closed.connect
+def propose_from_themes(workshop: Workshop, *, themes: list[Theme], user, **_kw) -> list[int]:
+    """A closing workshop's themes → proposed opinion groups of their topics, holding the themes'
+    notes, for staff to confirm, rename or merge. Returns the groups' ids; the closing commits.
+
+    A theme already proposed keeps its group; notes the secretariat has already placed in a group
+    stay where they are.
+    """
+    ids = []
+    for theme in themes:
+        group = db.session.scalar(select(OpinionGroup).where(OpinionGroup.source_theme_id == theme.id))
+        if group is None:
+            group = OpinionGroup(topic_id=theme.topic_id, title=theme.name[:200], state="proposed",
+                                 source_theme_id=theme.id, position=theme.position)
+            db.session.add(group)
+            db.session.flush()
+            record(user, "opinion_group.propose", "opinion_group", group.id,
+                   after={"title": group.title, "topic_id": group.topic_id, "state": "proposed",
+                          "source_theme_id": theme.id, "workshop_id": workshop.id})
+        db.session.execute(update(Comment).where(Comment.theme_id == theme.id, Comment.opinion_group_id.is_(None))
+                           .values(opinion_group_id=group.id))
+        ids.append(group.id)
+    return ids
 
 
 @dataclass

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..auth.models import User
+from .. import audit
 from ..auth.permissions import can, requires
 from ..auth.views import add_staff_link
 from ..consultation.models import Topic
@@ -26,7 +26,7 @@ from . import bp, charts, document, exports, flags, groups, moderation, results,
 from .filters import ReviewFilter, clean_arg, parse_filter, small_int, status_choices
 from .labels import (channel_labels, group_state_labels, hide_reason_labels, response_category_labels,
                      status_labels)
-from .models import AuditEvent, OpinionGroup
+from .models import OpinionGroup
 
 PER_PAGE = 50
 AUDIT_PER_PAGE = 50
@@ -563,20 +563,9 @@ def _json_text(value) -> str | None:
 @requires("read_audit_log")
 def audit_log():
     page = _page()
-    query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.user_id)
-    count = select(func.count()).select_from(AuditEvent)
     values = {k: clean_arg(request.args.get(k, ""))[:64] for k in ("action", "target_type", "target_id")}
-    if values["action"]:
-        query = query.where(AuditEvent.action.startswith(values["action"], autoescape=True))
-        count = count.where(AuditEvent.action.startswith(values["action"], autoescape=True))
-    for name in ("target_type", "target_id"):
-        if values[name]:
-            query = query.where(getattr(AuditEvent, name) == values[name])
-            count = count.where(getattr(AuditEvent, name) == values[name])
-    total = db.session.scalar(count)
-    events = db.session.execute(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PER_PAGE)
-                                .offset((page - 1) * AUDIT_PER_PAGE)).all()
-    events = [(event, email, _json_text(event.before), _json_text(event.after)) for event, email in events]
+    rows, total = audit.events_page(**values, page=page, per_page=AUDIT_PER_PAGE)
+    events = [(event, email, _json_text(event.before), _json_text(event.after)) for event, email in rows]
     return render_template("secretariat/audit.html", events=events, total=total, page=page,
                            per_page=AUDIT_PER_PAGE, values=values)
 

@@ -59,7 +59,7 @@ def close_command(ref):
     """Close an open workshop; its themes become proposed opinion groups."""
     workshop = _find(ref)
     try:
-        groups = ws.close_workshop(workshop, None)
+        themes = ws.close_workshop(workshop, None)
     except ws.WrongState as exc:
         raise click.ClickException(_text(exc.message)) from None
-    click.echo(f"{workshop.title}: closed; {len(groups)} theme(s) proposed as opinion groups")
+    click.echo(f"{workshop.title}: closed; {len(themes)} theme(s) proposed as opinion groups")

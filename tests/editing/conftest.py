@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from consult.auth.services import create_user
 from consult.extensions import db
-from consult.secretariat.models import AuditEvent
+from consult.audit import AuditEvent
 
 _n = itertools.count()
 

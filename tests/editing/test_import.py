@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from consult.consultation.models import Proposal, Section, SectionRevision
 from consult.editing import importer
 from consult.extensions import db
-from consult.secretariat.models import AuditEvent
+from consult.audit import AuditEvent
 
 
 def _csv(rows: list[list[str]]) -> str:

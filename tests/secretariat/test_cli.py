@@ -9,7 +9,7 @@ import openpyxl
 from sqlalchemy import select
 
 from consult.extensions import db
-from consult.secretariat.models import AuditEvent
+from consult.audit import AuditEvent
 
 
 def test_export_comments_in_every_format(runner, comment, tmp_path):

@@ -21,7 +21,8 @@ from consult.participation.models import Comment
 from consult.participation.services import new_receipt_no
 from consult.secretariat import exports
 from consult.secretariat.filters import parse_filter
-from consult.secretariat.models import AuditEvent, OpinionGroup
+from consult.audit import AuditEvent
+from consult.secretariat.models import OpinionGroup
 
 OUTSIDE_CP932 = "吉野家の𠮷と♡と😀、〜も"  # 𠮷, ♡ and 😀 have no CP932 code; 〜 has (0x8160)
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+2", "-3", "@SUM(A1)", "\tタブ", "\r改行",

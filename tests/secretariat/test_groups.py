@@ -11,7 +11,8 @@ from sqlalchemy import select
 from consult.consultation.models import Consultation, Topic
 from consult.extensions import db
 from consult.participation.models import Comment
-from consult.secretariat.models import AuditEvent, OpinionGroup
+from consult.audit import AuditEvent
+from consult.secretariat.models import OpinionGroup
 from consult.workshops.models import Theme, Workshop
 
 

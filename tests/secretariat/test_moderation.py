@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from consult.participation.models import Comment
-from consult.secretariat.models import AuditEvent
+from consult.audit import AuditEvent
 
 
 def _events(action=None):

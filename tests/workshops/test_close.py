@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from consult.extensions import db
 from consult.participation.models import Comment
-from consult.secretariat.models import AuditEvent, OpinionGroup
+from consult.audit import AuditEvent
+from consult.secretariat.models import OpinionGroup
 from consult.workshops import services as ws
 from consult.workshops.models import DotVote, Theme
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.extensions import db
-from consult.secretariat.models import AuditEvent
+from consult.audit import AuditEvent
 from consult.workshops.models import Workshop
 
 PREPARE = {"ward": "nishi", "title": "西区 追加ワークショップ", "venue": "西区役所", "starts_at": "2014-10-19T10:00",

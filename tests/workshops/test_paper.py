@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from consult.extensions import db
 from consult.participation.models import Comment
-from consult.secretariat.models import AuditEvent
+from consult.audit import AuditEvent
 from consult.workshops import services as ws
 
 from .conftest import join

@@ -1,12 +1,12 @@
-"""Ward workshops on the web: the facilitator console under /staff/workshops/…, the phones under /w/….
+"""The facilitator console under /staff/workshops/…: prepare, open and close, join sheets, the
+projector, paper capture and the KJ board. The phones' views are in phone.py.
 
-Views are thin: they read the request, call ``services`` and render. Every staff view carries
+Views are thin: they read the request, call the services and render. Every view here carries
 ``@requires`` and, once the workshop is loaded, ``ensure("edit_workshop", workshop)``: a
 facilitator runs their own workshops; the secretariat and admins run any.
 
-Status codes: invalid forms 422 (what was typed is kept); an unknown join code 404; the code of a
-closed workshop 410; a note or dot sent after the close 410; a staff action that does not fit
-the workshop's state 409; JSON writes without ``Content-Type: application/json`` 415.
+Status codes: invalid forms 422 (what was typed is kept); a staff action that does not fit the
+workshop's state 409; JSON writes without ``Content-Type: application/json`` 415.
 """
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -15,25 +15,26 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from ..auth.permissions import can, ensure, requires
-from ..auth.views import add_staff_link
-from ..consultation.models import Consultation
-from ..consultation.services import current_consultation, live_proposals, wards
-from ..extensions import db
-from ..i18n import is_english, to_jst
-from ..participation.identity import current_participant, ensure_participant
-from ..participation.services import (InvalidInput, NotAccepting, age_band_labels, new_submission_key,
-                                      relation_labels, ward_choices)
-from ..ratelimit import public_write
-from ..security import refuse_cross_site
-from . import bp
-from . import services as ws
-from .models import Workshop
-from .qr import qr_svg
+from ...auth.permissions import can, ensure, requires
+from ...auth.views import add_staff_link
+from ...consultation.models import Consultation
+from ...consultation.services import current_consultation, wards
+from ...extensions import db
+from ...i18n import is_english, to_jst
+from ...participation.services import InvalidInput, NotAccepting
+from ...security import refuse_cross_site
+from .. import bp
+from ..models import Workshop
+from ..qr import qr_svg
+from ..services.board import create_theme, delete_theme, move_notes, theme_of, update_theme
+from ..services.common import WrongState, channel_labels, state_labels, values_of
+from ..services.lifecycle import (close_workshop, create_workshop, facilitator_choices, local_input_value,
+                                  open_workshop, update_workshop, validate_workshop)
+from ..services.paper import add_paper_notes, delete_paper_note, paper_note_of, update_paper_note
+from ..services.projector import live_state, live_version
+from ..services.queries import list_workshops, note_dot_totals, workshop_counts, workshop_notes
 
 add_staff_link("workshops.index", _l("ワークショップ"), "run_workshops")
-
-PHONE_NOTE_FIELDS = ("topic", "body")
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -69,12 +70,7 @@ def _marked(message: str, **japanese) -> Markup:
     return escape(message) % {k: Markup('<span lang="ja">%s</span>') % v for k, v in japanese.items()}
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.values.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
-
-
-def _wrong_state(workshop: Workshop, exc: ws.WrongState):
+def _wrong_state(workshop: Workshop, exc: WrongState):
     return render_template("workshops/wrong_state.html", workshop=workshop, message=exc.message), 409
 
 
@@ -90,7 +86,7 @@ def _choices(workshop: Workshop) -> dict:
 
 
 def _labels() -> dict:
-    return {"state_labels": ws.state_labels(), "channel_labels": ws.channel_labels()}
+    return {"state_labels": state_labels(), "channel_labels": channel_labels()}
 
 
 # --- the console ------------------------------------------------------------------------------
@@ -99,9 +95,9 @@ def _labels() -> dict:
 @requires("run_workshops")
 def index():
     consultation = current_consultation()
-    workshops = ws.list_workshops(consultation) if consultation else []
+    workshops = list_workshops(consultation) if consultation else []
     return render_template("workshops/index.html", workshops=workshops,
-                           counts=ws.workshop_counts(w.id for w in workshops),
+                           counts=workshop_counts(w.id for w in workshops),
                            may_edit={w.id: can("edit_workshop", w) for w in workshops}, **_labels())
 
 
@@ -110,7 +106,7 @@ def _form_values(source, workshop: Workshop | None = None) -> dict:
         values = {k: source.get(k, "") for k in ("ward", "title", "venue", "starts_at", "ends_at",
                                                   "table_names", "table_count", "dots_per_participant",
                                                   "facilitator")}
-        values["topics"] = [str(v) for v in ws.values_of(source, "topics")]
+        values["topics"] = [str(v) for v in values_of(source, "topics")]
         return values
     if workshop is None:
         consultation = current_consultation()
@@ -118,7 +114,7 @@ def _form_values(source, workshop: Workshop | None = None) -> dict:
                 "table_count": "8", "dots_per_participant": "3", "facilitator": "",
                 "topics": [str(t.id) for t in consultation.topics]}
     return {"ward": workshop.ward.code, "title": workshop.title, "venue": workshop.venue,
-            "starts_at": ws.local_input_value(workshop.starts_at_utc), "ends_at": ws.local_input_value(workshop.ends_at_utc),
+            "starts_at": local_input_value(workshop.starts_at_utc), "ends_at": local_input_value(workshop.ends_at_utc),
             "table_names": "\n".join(t.name for t in workshop.tables), "table_count": "",
             "dots_per_participant": str(workshop.dots_per_participant),
             "facilitator": str(workshop.facilitator_id or ""), "topics": [str(t.id) for t in workshop.topics]}
@@ -129,7 +125,7 @@ def _render_form(workshop, values, errors=None, status=200):
     return render_template("workshops/form.html", workshop=workshop, values=values, errors=errors or {},
                            ward_options=[(w.code, w.name_en if is_english() else w.name) for w in wards()], topics=consultation.topics,
                            may_assign=_may_assign(),
-                           facilitator_options=[(str(i), label) for i, label in ws.facilitator_choices()]), status
+                           facilitator_options=[(str(i), label) for i, label in facilitator_choices()]), status
 
 
 @bp.route("/staff/workshops/new", methods=["GET", "POST"])
@@ -141,10 +137,10 @@ def create():
     if request.method == "GET":
         return _render_form(None, _form_values(None))
     try:
-        draft = ws.validate_workshop(request.form, consultation, assign_facilitator=_may_assign())
+        draft = validate_workshop(request.form, consultation, assign_facilitator=_may_assign())
     except InvalidInput as exc:
         return _render_form(None, _form_values(request.form), exc.errors, 422)
-    workshop = ws.create_workshop(draft, consultation, current_user)
+    workshop = create_workshop(draft, consultation, current_user)
     flash(_marked(_("ワークショップ「%(title)s」を作りました。"), title=workshop.title), "success")
     return redirect(url_for(".console", workshop_id=workshop.id), code=303)
 
@@ -154,16 +150,16 @@ def create():
 def edit(workshop_id: int):
     workshop = _load(workshop_id)
     if workshop.state == "closed":
-        return _wrong_state(workshop, ws.WrongState(_l("終了したワークショップは変更できません。")))
+        return _wrong_state(workshop, WrongState(_l("終了したワークショップは変更できません。")))
     if request.method == "GET":
         return _render_form(workshop, _form_values(None, workshop))
     try:
-        draft = ws.validate_workshop(request.form, db.session.get(Consultation, workshop.consultation_id),
+        draft = validate_workshop(request.form, db.session.get(Consultation, workshop.consultation_id),
                                      workshop=workshop, assign_facilitator=_may_assign())
     except InvalidInput as exc:
         db.session.rollback()
         return _render_form(workshop, _form_values(request.form), exc.errors, 422)
-    ws.update_workshop(workshop, draft, current_user)
+    update_workshop(workshop, draft, current_user)
     flash(_("変更を保存しました。"), "success")
     return redirect(url_for(".console", workshop_id=workshop.id), code=303)
 
@@ -172,9 +168,9 @@ def edit(workshop_id: int):
 @requires("edit_workshop")
 def console(workshop_id: int):
     workshop = _load(workshop_id)
-    live = ws.live_state(workshop, recent=0, top=5)
+    live = live_state(workshop, recent=0, top=5)
     return render_template("workshops/console.html", workshop=workshop, live=live,
-                           counts=ws.workshop_counts([workshop.id])[workshop.id],
+                           counts=workshop_counts([workshop.id])[workshop.id],
                            url=join_url(workshop) if workshop.join_code else None,
                            qr=qr_svg(join_url(workshop), _("参加用QRコード")) if workshop.join_code else None,
                            **_labels())
@@ -185,8 +181,8 @@ def console(workshop_id: int):
 def open_(workshop_id: int):
     workshop = _load(workshop_id)
     try:
-        ws.open_workshop(workshop, current_user)
-    except ws.WrongState as exc:
+        open_workshop(workshop, current_user)
+    except WrongState as exc:
         return _wrong_state(workshop, exc)
     flash(_("ワークショップを開始しました。参加コードは %(code)s です。", code=workshop.join_code), "success")
     return redirect(url_for(".console", workshop_id=workshop.id), code=303)
@@ -199,17 +195,17 @@ def close(workshop_id: int):
     workshop = _load(workshop_id)
     if request.method == "GET":
         if workshop.state != "open":
-            return _wrong_state(workshop, ws.WrongState(_l("開催中のワークショップだけを終了できます。")))
-        notes = ws.workshop_notes(workshop)
+            return _wrong_state(workshop, WrongState(_l("開催中のワークショップだけを終了できます。")))
+        notes = workshop_notes(workshop)
         return render_template("workshops/close.html", workshop=workshop,
-                               counts=ws.workshop_counts([workshop.id])[workshop.id],
+                               counts=workshop_counts([workshop.id])[workshop.id],
                                unthemed=sum(1 for c in notes if c.theme_id is None), themes=workshop.themes)
     try:
-        groups = ws.close_workshop(workshop, current_user)
-    except ws.WrongState as exc:
+        themes = close_workshop(workshop, current_user)
+    except WrongState as exc:
         return _wrong_state(workshop, exc)
     flash(_("ワークショップを終了しました。%(n)d件のテーマを、意見のまとまりの案として事務局に渡しました。",
-            n=len(groups)), "success")
+            n=len(themes)), "success")
     return redirect(url_for(".console", workshop_id=workshop.id), code=303)
 
 
@@ -219,7 +215,7 @@ def sheets(workshop_id: int):
     """One A4 page per table: the join code, the table's QR code and how to join."""
     workshop = _load(workshop_id)
     if workshop.join_code is None:
-        return _wrong_state(workshop, ws.WrongState(_l("参加コードは、ワークショップを開始すると決まります。")))
+        return _wrong_state(workshop, WrongState(_l("参加コードは、ワークショップを開始すると決まります。")))
     pages = [{"table": t, "url": join_url(workshop, t),
               "qr": qr_svg(join_url(workshop, t), _("%(table)s の参加用QRコード", table=t.name))}
              for t in workshop.tables]
@@ -232,9 +228,9 @@ def sheets(workshop_id: int):
 @requires("edit_workshop")
 def projector(workshop_id: int):
     workshop = _load(workshop_id)
-    live = ws.live_state(workshop)
+    live = live_state(workshop)
     return render_template("workshops/projector.html", workshop=workshop, live=live,
-                           version=ws.live_version(workshop),
+                           version=live_version(workshop),
                            url=join_url(workshop) if workshop.join_code else None,
                            qr=qr_svg(join_url(workshop), _("参加用QRコード")) if workshop.join_code else None,
                            **_labels())
@@ -245,11 +241,11 @@ def projector(workshop_id: int):
 def projector_json(workshop_id: int):
     """The projector's data. The ETag comes from a few aggregates; an unchanged poll is a 304."""
     workshop = _load(workshop_id)
-    version = ws.live_version(workshop)
+    version = live_version(workshop)
     if request.if_none_match.contains_weak(version):
         response = current_app.response_class(status=304)
     else:
-        response = jsonify(ws.live_state(workshop))
+        response = jsonify(live_state(workshop))
     response.set_etag(version)
     response.headers["Cache-Control"] = "no-cache, private"
     return response
@@ -258,7 +254,7 @@ def projector_json(workshop_id: int):
 # --- paper capture ----------------------------------------------------------------------------
 
 def _render_paper(workshop, values, errors=None, status=200):
-    notes = ws.workshop_notes(workshop, channel="paper", include_hidden=True)
+    notes = workshop_notes(workshop, channel="paper", include_hidden=True)
     return render_template("workshops/paper.html", workshop=workshop, values=values, errors=errors or {},
                            notes=notes, tables={t.id: t for t in workshop.tables},
                            topics={t.id: t for t in workshop.topics}, **_choices(workshop)), status
@@ -277,7 +273,7 @@ def paper(workshop_id: int):
     if workshop.state == "closed":
         return _render_paper(workshop, values, {"_form": [_("終了したワークショップには付箋を追加できません。")]}, 409)
     try:
-        comments = ws.add_paper_notes(workshop, request.form, current_user)
+        comments = add_paper_notes(workshop, request.form, current_user)
     except InvalidInput as exc:
         db.session.rollback()
         return _render_paper(workshop, values, exc.errors, 422)
@@ -292,7 +288,7 @@ def paper(workshop_id: int):
 @requires("edit_workshop")
 def paper_edit(workshop_id: int, comment_id: int):
     workshop = _load(workshop_id)
-    comment = ws.paper_note_of(workshop, comment_id)
+    comment = paper_note_of(workshop, comment_id)
     if comment is None:
         abort(404)
     if request.method == "GET":
@@ -301,7 +297,7 @@ def paper_edit(workshop_id: int, comment_id: int):
         return _render_paper_edit(workshop, comment, values)
     values = {k: request.form.get(k, "") for k in ("table", "topic", "body", "paper_dots")}
     try:
-        ws.update_paper_note(workshop, comment, request.form, current_user)
+        update_paper_note(workshop, comment, request.form, current_user)
     except InvalidInput as exc:
         db.session.rollback()
         return _render_paper_edit(workshop, comment, values, exc.errors, 422)
@@ -321,13 +317,13 @@ def _render_paper_edit(workshop, comment, values, errors=None, status=200):
 @requires("edit_workshop")
 def paper_delete(workshop_id: int, comment_id: int):
     workshop = _load(workshop_id)
-    comment = ws.paper_note_of(workshop, comment_id)
+    comment = paper_note_of(workshop, comment_id)
     if comment is None:
         abort(404)
     values = {"table": str(comment.table_id or ""), "topic": str(comment.topic_id), "body": comment.body,
               "paper_dots": str(comment.paper_dots)}
     try:
-        ws.delete_paper_note(workshop, comment, current_user)
+        delete_paper_note(workshop, comment, current_user)
     except InvalidInput as exc:
         db.session.rollback()
         return _render_paper_edit(workshop, comment, values, exc.errors, 409)
@@ -342,9 +338,9 @@ def paper_delete(workshop_id: int, comment_id: int):
 
 def _render_board(workshop, *, errors=None, theme_values=None, theme_errors=None, edit_errors=None,
                   edit_values=None, status=200):
-    notes = ws.workshop_notes(workshop)
+    notes = workshop_notes(workshop)
     return render_template("workshops/board.html", workshop=workshop, notes=notes, themes=workshop.themes,
-                           tables={t.id: t for t in workshop.tables}, dots=ws.note_dot_totals(workshop),
+                           tables={t.id: t for t in workshop.tables}, dots=note_dot_totals(workshop),
                            errors=errors or {}, theme_values=theme_values or {"name": "", "topic": ""},
                            theme_errors=theme_errors or {}, edit_errors=edit_errors or {}, edit_values=edit_values or {},
                            **_choices(workshop),
@@ -360,7 +356,7 @@ def board(workshop_id: int):
         return _render_board(workshop)
     moves = {key[len("theme-"):]: value for key, value in request.form.items() if key.startswith("theme-")}
     try:
-        moved = ws.move_notes(workshop, moves, current_user)
+        moved = move_notes(workshop, moves, current_user)
     except InvalidInput as exc:
         return _render_board(workshop, errors=exc.errors, status=422)
     except NotAccepting:
@@ -381,7 +377,7 @@ def board_move(workshop_id: int):
     if not isinstance(data, dict) or "comment" not in data:
         return jsonify(error="invalid", message=_("付箋かテーマの指定が正しくありません。")), 422
     try:
-        moved = ws.move_notes(workshop, {data["comment"]: data.get("theme")}, current_user)
+        moved = move_notes(workshop, {data["comment"]: data.get("theme")}, current_user)
     except InvalidInput as exc:
         return jsonify(error="invalid", errors=exc.as_text(),
                        message=" ".join(m for ms in exc.as_text().values() for m in ms)), 422
@@ -396,7 +392,7 @@ def theme_create(workshop_id: int):
     workshop = _load(workshop_id)
     values = {"name": request.form.get("name", ""), "topic": request.form.get("topic", "")}
     try:
-        theme = ws.create_theme(workshop, request.form, current_user)
+        theme = create_theme(workshop, request.form, current_user)
     except InvalidInput as exc:
         db.session.rollback()
         return _render_board(workshop, theme_values=values, theme_errors=exc.errors, status=422)
@@ -412,15 +408,15 @@ def theme_create(workshop_id: int):
 def theme_update(workshop_id: int, theme_id: int):
     """action=rename (name, topic) or action=delete (its notes go back to 未分類)."""
     workshop = _load(workshop_id)
-    theme = ws.theme_of(workshop, theme_id)
+    theme = theme_of(workshop, theme_id)
     if theme is None:
         abort(404)
     try:
         if request.form.get("action") == "delete":
-            ws.delete_theme(workshop, theme, current_user)
+            delete_theme(workshop, theme, current_user)
             flash(_("テーマを削除しました。付箋は未分類に戻りました。"), "success")
         else:
-            ws.update_theme(workshop, theme, request.form, current_user)
+            update_theme(workshop, theme, request.form, current_user)
             flash(_("テーマを変更しました。"), "success")
     except InvalidInput as exc:
         db.session.rollback()
@@ -432,191 +428,3 @@ def theme_update(workshop_id: int, theme_id: int):
         return _render_board(workshop, errors={"_form": [_("終了したワークショップのテーマは変更できません。")]},
                              status=409)
     return redirect(url_for(".board", workshop_id=workshop.id), code=303)
-
-
-# --- phones -----------------------------------------------------------------------------------
-
-def _unknown_code(code: str):
-    return render_template("workshops/phone_code.html", code=code, unknown=bool(code)), 404
-
-
-def _closed(workshop: Workshop, kept: str = ""):
-    return render_template("workshops/phone_closed.html", workshop=workshop, kept=kept), 410
-
-
-def _phone_workshop(code: str):
-    """(workshop, None) or (None, the page to show instead)."""
-    workshop = ws.find_by_code(code)
-    if workshop is None:
-        return None, _unknown_code(code)
-    if workshop.state != "open":
-        return None, _closed(workshop, request.form.get("body", "") if request.method == "POST" else "")
-    return workshop, None
-
-
-def _seated_phone(code: str):
-    """(workshop, participant, seat, None) for a phone seated at an open workshop, or
-    (…, the page to show instead): the workshop's closed page, or back to choosing a table."""
-    workshop, page = _phone_workshop(code)
-    if page:
-        return None, None, None, page
-    participant = current_participant()
-    seat = ws.seat_of(workshop, participant)
-    if seat is None:
-        return workshop, participant, None, redirect(url_for(".phone", code=workshop.join_code), code=303)
-    return workshop, participant, seat, None
-
-
-@bp.route("/w/", methods=["GET"])
-@bp.route("/w", methods=["GET"])
-def enter_code():
-    """Where a person types the code from the projector (or the QR code leads straight on)."""
-    code = ws.normalise_code(request.args.get("code", ""))
-    if code:
-        if ws.find_by_code(code) is None:
-            return render_template("workshops/phone_code.html", code=request.args.get("code", ""), unknown=True), 404
-        return redirect(url_for(".phone", code=code), code=303)
-    return render_template("workshops/phone_code.html", code="", unknown=False)
-
-
-def _render_join(workshop, values, errors=None, status=200):
-    return render_template("workshops/phone_join.html", workshop=workshop, values=values, errors=errors or {},
-                           ward_choices=ward_choices(), relation_labels=relation_labels(),
-                           age_band_labels=age_band_labels()), status
-
-
-def _render_phone(workshop, participant, seat, values=None, errors=None, status=200):
-    return render_template("workshops/phone.html", workshop=workshop, seat=seat,
-                           values=values or {"topic": "", "body": ""}, errors=errors or {},
-                           dots=ws.dot_state(workshop, participant),
-                           my_notes=ws.workshop_notes(workshop, participant_id=participant.id, include_hidden=True),
-                           submission_key=new_submission_key(), note_max=ws.NOTE_MAX), status
-
-
-@bp.route("/w/<code>")
-def phone(code: str):
-    workshop, page = _phone_workshop(code)
-    if page:
-        return page
-    if code != workshop.join_code:
-        return redirect(url_for(".phone", code=workshop.join_code, **request.args), code=302)
-    participant = current_participant()
-    seat = ws.seat_of(workshop, participant)
-    if seat is None or request.args.get("change") == "table":
-        table = ws.table_of(workshop, request.args.get("table")) or (seat.table if seat else None)
-        values = {"table": str(table.id) if table else "",
-                  "ward": (participant.ward_code if participant and participant.ward_code else workshop.ward.code),
-                  "relation": (participant.relation or "") if participant else "",
-                  "age_band": (participant.age_band or "") if participant else ""}
-        return _render_join(workshop, values)
-    return _render_phone(workshop, participant, seat)
-
-
-@bp.route("/w/<code>/join", methods=["POST"])
-@public_write("RATE_LIMIT_NOTES")
-def phone_join(code: str):
-    workshop, page = _phone_workshop(code)
-    if page:
-        return page
-    code = workshop.join_code
-    try:
-        ws.join_workshop(workshop, ensure_participant(), request.form)
-    except InvalidInput as exc:
-        db.session.rollback()
-        values = {k: request.form.get(k, "") for k in ("table", "ward", "relation", "age_band")}
-        return _render_join(workshop, values, exc.errors, 422)
-    except NotAccepting:
-        return _closed(workshop)
-    return redirect(url_for(".phone", code=code), code=303)
-
-
-@bp.route("/w/<code>/notes", methods=["POST"])
-@public_write("RATE_LIMIT_NOTES")
-def phone_note(code: str):
-    workshop, participant, seat, page = _seated_phone(code)
-    if page:
-        return page
-    key = request.form.get("submission_key", "")
-    key = key if 16 <= len(key) <= 64 else None
-    code = workshop.join_code  # read before the commit: nothing to reload afterwards
-    try:
-        receipt = ws.post_note(workshop, participant, request.form, submission_key=key, seat=seat)
-    except InvalidInput as exc:
-        db.session.rollback()
-        values = {k: request.form.get(k, "") for k in PHONE_NOTE_FIELDS}
-        return _render_phone(workshop, participant, seat, values, exc.errors, 422)
-    except NotAccepting:
-        return _closed(workshop, request.form.get("body", ""))
-    flash(_("付箋を送りました（受付番号 %(no)s）。", no=receipt.receipt_no), "success")
-    return redirect(url_for(".phone", code=code, _anchor="note-form"), code=303)
-
-
-def _dots_args(source) -> dict:
-    args = {}
-    for name in ("topic", "table"):
-        value = source.get(name, "")
-        if value.isdigit() and len(value) < 12:
-            args[name] = int(value)
-    return args
-
-
-def _render_dots(workshop, participant, seat, errors=None, status=200, args=None):
-    args = args if args is not None else _dots_args(request.args)
-    topic = ws.topic_of(workshop, args.get("topic")) or (workshop.topics[0] if workshop.topics else None)
-    table = ws.table_of(workshop, args.get("table"))
-    notes = ws.workshop_notes(workshop, topic_id=topic.id if topic else -1, table_id=table.id if table else None)
-    return render_template("workshops/phone_dots.html", workshop=workshop, seat=seat, topic=topic, table=table,
-                           notes=notes, proposals=live_proposals(topic) if topic else [],
-                           dots=ws.dot_state(workshop, participant), errors=errors or {},
-                           tables={t.id: t for t in workshop.tables}), status
-
-
-@bp.route("/w/<code>/dots")
-def phone_dots(code: str):
-    workshop, participant, seat, page = _seated_phone(code)
-    if page:
-        return page
-    return _render_dots(workshop, participant, seat)
-
-
-@bp.route("/w/<code>/dots", methods=["POST"])
-@public_write("RATE_LIMIT_NOTES")
-def phone_dot(code: str):
-    workshop, participant, seat, page = _seated_phone(code)
-    if page:
-        return page
-    args = _dots_args(request.form)
-    target = request.form.get("target", "")
-    code = workshop.join_code
-    try:
-        _dot, created, left = ws.spend_dot(workshop, participant, target, _int_arg("slot"), seat=seat)
-    except InvalidInput as exc:
-        db.session.rollback()
-        return _render_dots(workshop, participant, seat, exc.errors, 422, args)
-    except NotAccepting:
-        return _closed(workshop)
-    flash(_("ドットを貼りました。残りは%(left)d個です。", left=left) if created
-          else _("このドットはすでに貼ってあります。残りは%(left)d個です。", left=left), "success")
-    return redirect(url_for(".phone_dots", code=code, _anchor=f"target-{target}", **args), code=303)
-
-
-@bp.route("/w/<code>/dots/<int:dot_id>/remove", methods=["POST"])
-@public_write("RATE_LIMIT_NOTES")
-def phone_dot_remove(code: str, dot_id: int):
-    workshop, page = _phone_workshop(code)
-    if page:
-        return page
-    participant = current_participant()
-    if participant is None:
-        return redirect(url_for(".phone", code=workshop.join_code), code=303)
-    args = _dots_args(request.form)
-    code = workshop.join_code
-    try:
-        removed, left = ws.remove_dot(workshop, participant, dot_id)
-    except NotAccepting:
-        return _closed(workshop)
-    flash(_("ドットを1つ外しました。残りは%(left)d個です。", left=left) if removed
-          else _("このドットはすでに外してあります。残りは%(left)d個です。", left=left), "success")
-    target = request.form.get("target", "")
-    return redirect(url_for(".phone_dots", code=code, _anchor=f"target-{target}" if target else None, **args),
-                    code=303)
