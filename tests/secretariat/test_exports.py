@@ -8,7 +8,6 @@ import json
 import tracemalloc
 import types
 import unicodedata
-import zipfile
 from datetime import datetime
 
 import openpyxl
@@ -20,6 +19,8 @@ from consult.extensions import db
 from consult.participation.models import Comment
 from consult.participation.services import new_receipt_no
 from consult.secretariat import exports
+from consult.secretariat.exports.cp932 import to_cp932
+from consult.secretariat.exports.formulas import FORMULA_STARTERS, inert
 from consult.secretariat.filters import parse_filter
 from consult.secretariat.models import AuditEvent, OpinionGroup
 
@@ -98,7 +99,7 @@ def test_cp932_replaces_what_it_cannot_encode_and_keeps_the_row(staff, sample):
 
 
 def test_cp932_helper_reports_each_character():
-    text, lost = exports.to_cp932("髙﨑①㈱—𠮷👍🏻❤️")
+    text, lost = to_cp932("髙﨑①㈱—𠮷👍🏻❤️")
     assert text.startswith("髙﨑①㈱―")  # NEC/IBM extensions are CP932; the em dash maps to ―
     assert lost == ["𠮷", "👍", "🏻", "❤"]  # the invisible variation selector is dropped, not counted
 
@@ -122,9 +123,9 @@ def test_formula_starters_are_every_character_nfkc_makes_a_formula_start():
     """The precomputed set is what normalising each first character would find, for this Python's Unicode."""
     starts = ("=", "+", "-", "@", "\t", "\r")
     found = {c for c in map(chr, range(0x110000)) if c in starts or unicodedata.normalize("NFKC", c)[:1] in starts}
-    assert exports.FORMULA_STARTERS == found
-    assert exports.inert("＋１") == "'＋１" and exports.inert("﹦1") == "'﹦1" and exports.inert("⩵") == "'⩵"
-    assert exports.inert("１＋１") == "１＋１" and exports.inert("") == ""
+    assert FORMULA_STARTERS == found
+    assert inert("＋１") == "'＋１" and inert("﹦1") == "'﹦1" and inert("⩵") == "'⩵"
+    assert inert("１＋１") == "１＋１" and inert("") == ""
 
 
 def test_csv_times_are_jst_to_the_second_never_rounded_up(staff, comment):
@@ -156,20 +157,6 @@ def test_workbook_rows_are_well_formed_xml_whatever_the_text(staff, comment):
     created = rows[0][header.index("受付日時（日本時間）")]
     assert created == datetime(2014, 10, 5, 0, 0, 0)  # 15:00 UTC is midnight in JST, the next day
     assert all(r[header.index("公開文")] is None for r in rows)  # blank cells are left out
-
-
-def test_spliced_rows_take_their_columns_styles_of_any_number():
-    sheet = ('<worksheet><dimension ref="A1:B1"/><cols><col min="1" max="1" width="9" style="12" customWidth="1"/>'
-             '<col min="2" max="2" width="9" style="3" customWidth="1"/></cols>'
-             '<sheetData><row r="1"></row></sheetData><autoFilter ref="A1:B2"/></worksheet>')
-    rows = io.BytesIO(b'<row r="2"><c r="A2" s="\x01"><v>1</v></c><c r="B2" s="\x02"><v>2</v></c></row>')
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zout:
-        exports._splice_sheet(sheet, rows, 1, zout, zipfile.ZipInfo("xl/worksheets/sheet1.xml"))
-    with zipfile.ZipFile(out) as zin:
-        xml = zin.read("xl/worksheets/sheet1.xml").decode()
-    assert '<dimension ref="A1:B2"/>' in xml
-    assert '<row r="1"></row><row r="2"><c r="A2" s="12"><v>1</v></c><c r="B2" s="3"><v>2</v></c></row></sheetData>' in xml
 
 
 def test_markup_in_a_summary_sheet_stays_text(staff, topic):
