@@ -167,6 +167,29 @@ def test_markup_in_a_summary_sheet_stays_text(staff, topic):
     assert [c.value for c in book["意見グループ"][2]][2:4] == ["<r><t>太字</t></r>", "a & b <c>"]
 
 
+def test_markup_shaped_comment_stays_text_in_the_comments_sheet(staff, comment):
+    """XlsxWriter would write text shaped "<r>…</r>" as raw rich-text XML; a comment that is exactly
+    that shape comes back as the text it is."""
+    client, _ = staff("secretariat")
+    comment(body="<r><t>太字</t></r>")
+    comment(body="<r> & </r>")
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx").get_data()))["ご意見"]
+    header = [c.value for c in sheet[1]]
+    bodies = sorted(r[header.index("原文")] for r in sheet.iter_rows(min_row=2, values_only=True))
+    assert bodies == ["<r> & </r>", "<r><t>太字</t></r>"]
+
+
+def test_document_and_export_share_the_representativeness_table(staff, sample):
+    """One writer: the review document's overview holds the same table as the export's 代表性 sheet."""
+    client, _ = staff("secretariat")
+    export = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx&status=active").get_data()))
+    document = openpyxl.load_workbook(io.BytesIO(client.get("/staff/review/document.xlsx").get_data()))
+    rep = [[c.value for c in row] for row in export["代表性"].iter_rows(max_row=6)]
+    overview = [[c.value for c in row] for row in document["概要"].iter_rows()]
+    start = overview.index(rep[0])
+    assert overview[start:start + 6] == rep and rep[2][3] == 1  # heading, the five wards; one participant in 東区
+
+
 def test_workbook_cell_by_cell(staff, sample):
     client, user = staff("admin")
     first, odd, hidden, group = sample
