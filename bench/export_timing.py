@@ -85,6 +85,33 @@ def measure(fmt: str, *, env: dict, workdir: Path, log: Path, rows: int, tool: s
     return ExportRun(fmt, rows, seconds, peak, base_s, base_mb, size, tool, cpu, base_cpu)
 
 
+def main(argv=None) -> int:
+    """The exports alone, on a size's cached database (built by bench/build.py), a few times each:
+    ``.venv/bin/python bench/export_timing.py --size 100k --format xlsx --repeat 3``."""
+    import argparse
+    import json
+
+    sys.path.insert(0, str(ROOT))
+    from bench import build
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", default="100k", choices=[s.name for s in build.FULL_SIZES + build.QUICK_SIZES])
+    parser.add_argument("--format", dest="formats", action="append", choices=("csv", "xlsx"))
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args(argv)
+    size = next(s for s in build.FULL_SIZES + build.QUICK_SIZES if s.name == args.size)
+    build.build(size, echo=lambda m: print(m, file=sys.stderr))
+    db = build.working_copy(size)
+    env = build.env_for(db)
+    tool = "cli" if cli_available(env) else "job"
+    rows = build.counts(db)["comments"]
+    workdir = db.parent
+    for fmt in args.formats or ["csv", "xlsx"]:
+        for _ in range(args.repeat):
+            run = measure(fmt, env=env, workdir=workdir, log=workdir / "exports.log", rows=rows, tool=tool)
+            print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in run.as_dict().items()}))
+    return 0
+
+
 if __name__ == "__main__":
-    print("use bench/run.py", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(main())

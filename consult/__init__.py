@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from .editing import bp as editing_bp
     from .followup import bp as followup_bp
     from .accessibility import bp as accessibility_bp
+    from .results import bp as results_bp
 
     app.register_blueprint(consultation_bp)
     app.register_blueprint(reference_bp, url_prefix="/reference")
@@ -112,3 +113,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(editing_bp)
     app.register_blueprint(followup_bp)
     app.register_blueprint(accessibility_bp)
+    app.register_blueprint(results_bp)

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..participation.services import InvalidInput, vote_labels, ward_choices
 from . import bp, document, exports
 from .filters import parse_filter
+from .labels import verdict_labels
 
 
 @bp.cli.group("export")
@@ -118,7 +119,7 @@ def export_document(output, status, **kwargs):
             from .views import template_helpers
 
             html = render_template("secretariat/document_standalone.html", doc=doc, vote_labels=vote_labels(),
-                                   verdicts=exports.verdict_labels(), ward_labels=dict(ward_choices()),
+                                   verdicts=verdict_labels(), ward_labels=dict(ward_choices()),
                                    css=Markup(_print_css()), **template_helpers())
             output.write_text(html, encoding="utf-8")
     click.echo(f"export: wrote {output}")

@@ -19,9 +19,10 @@ from ..i18n import approximate_date, to_jst, utcnow, wareki
 from ..participation.models import CHANNELS, VOTE_VALUES
 from ..participation.services import vote_labels
 from . import charts, stats
-from .exports import Book, verdict_labels
+from .exports.sheets import write_representativeness
+from .exports.xlsx import Book
 from .filters import ReviewFilter
-from .labels import channel_labels, response_category_labels
+from .labels import channel_labels, response_category_labels, verdict_labels
 
 QUOTES_PER_TOPIC = 3
 QUOTE_MAX = 200
@@ -133,7 +134,6 @@ def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
     channels = {k: str(v) for k, v in channel_labels().items()}
     votes = {k: str(v) for k, v in vote_labels().items()}
     categories = {k: str(v) for k, v in response_category_labels().items()}
-    verdicts = verdict_labels()
 
     s = book.sheet(str(_l("概要")), [28, 16, 14, 14, 14, 14, 14, 14, 18])
     s.ws.write_string(0, 0, doc.consultation.title, book.title)
@@ -150,14 +150,7 @@ def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
         s.write([channels[c], t.comments[c], t.participants[c], t.votes[c]])
     s.write([str(_l("合計")), t.comments_total, t.participants_total, t.votes_total])
     s.blank()
-    s.write([str(_l("区")), str(_l("人口")), str(_l("人口比")), str(_l("参加者数")), str(_l("参加者比")),
-             str(_l("95%区間 下限")), str(_l("95%区間 上限")), str(_l("比率")), str(_l("判定"))], header=True)
-    fm = {2: book.percent, 4: book.percent, 5: book.percent, 6: book.percent, 7: book.ratio}
-    for r in doc.representativeness.rows:
-        low, high = r.participants.interval or ("", "")
-        s.write([r.label, r.population, r.population_share if r.population_share is not None else "",
-                 r.participants.k, r.participants.share if r.participants.share is not None else "", low, high,
-                 r.ratio if r.ratio is not None else "", str(verdicts[r.verdict])], formats=fm)
+    write_representativeness(s, doc.representativeness)
 
     for part in doc.topics:
         topic = part.topic

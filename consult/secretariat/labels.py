@@ -32,3 +32,9 @@ def hide_reason_labels() -> dict[str, Any]:
             "offtopic": _l("意見募集の内容と関係がないため"), "duplicate": _l("同じ内容の重複投稿のため"),
             "commercial": _l("宣伝・勧誘を目的とするため"), "other": _l("その他")}
 
+
+
+def verdict_labels() -> dict[str, Any]:
+    """How a ward's share of participants compares with its share of the population."""
+    return {"over": _l("人口比より多い"), "under": _l("人口比より少ない"), "even": _l("人口比と差はない"),
+            "unknown": _l("判定できない")}

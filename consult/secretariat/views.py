@@ -2,10 +2,8 @@
 values, and render or redirect (303 after every POST). Every staff view carries @requires."""
 
 import json
-import tempfile
-from dataclasses import dataclass
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,14 +16,13 @@ from ..consultation.models import Topic
 from ..consultation.services import current_consultation
 from ..extensions import db
 from ..participation.models import CHANNELS, Comment
-from ..ratelimit import address_key, limiter
 from ..participation.services import (InvalidInput, age_band_labels, relation_labels, vote_labels,
                                       ward_choices)
 from ..workshops.models import Workshop
-from . import bp, charts, document, exports, flags, groups, moderation, results, stats
+from . import bp, charts, document, figures, flags, groups, moderation, stats
 from .filters import ReviewFilter, clean_arg, parse_filter, small_int, status_choices
 from .labels import (channel_labels, group_state_labels, hide_reason_labels, response_category_labels,
-                     status_labels)
+                     status_labels, verdict_labels)
 from .models import OpinionGroup
 
 PER_PAGE = 50
@@ -41,7 +38,7 @@ add_staff_link("secretariat.audit_log", _l("操作記録（監査ログ）"), "r
 
 # --- shared helpers ------------------------------------------------------------------------
 
-def _consultation():
+def consultation_or_404():
     consultation = current_consultation()
     if consultation is None:
         abort(404)
@@ -53,7 +50,7 @@ def _page() -> int:
     return page if page else 1
 
 
-def _args(source) -> dict[str, str]:
+def first_values(source) -> dict[str, str]:
     """The first value of each argument of a MultiDict (request.args / request.form)."""
     return source.to_dict()
 
@@ -68,17 +65,9 @@ def filter_options(consultation_id: int) -> dict:
             "workshops": workshops, "groups": groups.groups_for_select(consultation_id)}
 
 
-def _pct(value):
-    return "—" if value is None else f"{100 * value:.1f}%"
-
-
-def _ci(interval):
-    return "—" if interval is None else f"{100 * interval[0]:.1f}–{100 * interval[1]:.1f}%"
-
-
 def template_helpers() -> dict:
     """What every secretariat template may use (also given by the CLI, outside a request)."""
-    return {"pct": _pct, "ci": _ci, "channel_labels": channel_labels(), "status_labels": status_labels(),
+    return {"pct": figures.pct, "ci": figures.ci, "channel_labels": channel_labels(), "status_labels": status_labels(),
             "category_labels": response_category_labels(), "group_state_labels": group_state_labels(),
             "can": can, "channels": CHANNELS}
 
@@ -88,15 +77,15 @@ def _helpers():
     return template_helpers()
 
 
-def _filter_or_errors(default_status: str = "active"):
-    consultation = _consultation()
+def filter_or_errors(default_status: str = "active"):
+    consultation = consultation_or_404()
     try:
-        return consultation, parse_filter(_args(request.args), consultation.id, default_status=default_status), {}
+        return consultation, parse_filter(first_values(request.args), consultation.id, default_status=default_status), {}
     except InvalidInput as exc:
         return consultation, None, exc.errors
 
 
-def _filter_error_page(template: str, consultation, errors, **extra):
+def filter_error_page(template: str, consultation, errors, **extra):
     values = {k: request.args.get(k, "") for k in ("topic", "ward", "channel", "workshop", "status", "group",
                                                     "from", "to", "q")}
     return render_template(template, consultation=consultation, f=None, values=values, errors=errors,
@@ -108,9 +97,9 @@ def _filter_error_page(template: str, consultation, errors, **extra):
 @bp.route("/staff/review")
 @requires("review")
 def dashboard():
-    consultation, f, errors = _filter_or_errors()
+    consultation, f, errors = filter_or_errors()
     if f is None:
-        return _filter_error_page("secretariat/dashboard.html", consultation, errors)
+        return filter_error_page("secretariat/dashboard.html", consultation, errors)
     people = stats.profiles(f)  # who took part, counted once for every participant figure
     totals = stats.totals(f, people)
     matrix = stats.topic_ward_matrix(f)
@@ -130,7 +119,7 @@ def dashboard():
         "secretariat/dashboard.html", consultation=consultation, f=f, values=f.values(), errors={},
         options=filter_options(consultation.id), totals=totals, matrix=matrix, rep=rep, proposals=proposals,
         days=days, relations=stats.relations(f, people), ages=stats.age_bands(f, people), vote_labels=votes,
-        relation_labels=relation_labels(), age_band_labels=age_band_labels(), verdicts=exports.verdict_labels(),
+        relation_labels=relation_labels(), age_band_labels=age_band_labels(), verdicts=verdict_labels(),
         channel_chart=charts.stacked_chart(
             [(_("ご意見"), [totals.comments[c] for c in CHANNELS]), (_("参加者（延べ）"), [totals.participants[c] for c in CHANNELS]),
              (_("賛否"), [totals.votes[c] for c in CHANNELS])],
@@ -147,9 +136,9 @@ def dashboard():
 @bp.route("/staff/review/comments")
 @requires("review")
 def review_comments():
-    consultation, f, errors = _filter_or_errors()
+    consultation, f, errors = filter_or_errors()
     if f is None:
-        return _filter_error_page("secretariat/comments.html", consultation, errors, comments=[], total=0)
+        return filter_error_page("secretariat/comments.html", consultation, errors, comments=[], total=0)
     page = _page()
     comments, total = moderation.comment_page(f, page=page, per_page=PER_PAGE)
     return render_template("secretariat/comments.html", consultation=consultation, f=f, values=f.values(),
@@ -174,11 +163,11 @@ def _render_queue(consultation, f, *, errors=None, bulk_values=None, status=200)
 @bp.route("/staff/moderation")
 @requires("moderate")
 def moderation_queue():
-    consultation = _consultation()
+    consultation = consultation_or_404()
     try:
-        f = parse_filter(_args(request.args), consultation.id, default_status="pending")
+        f = parse_filter(first_values(request.args), consultation.id, default_status="pending")
     except InvalidInput as exc:
-        return _filter_error_page("secretariat/moderation_queue.html", consultation, exc.errors, comments=[],
+        return filter_error_page("secretariat/moderation_queue.html", consultation, exc.errors, comments=[],
                                   total=0, bulk_errors={}, bulk_values={}, flags={}, reasons=hide_reason_labels(),
                                   checked=set())
     return _render_queue(consultation, f)
@@ -187,9 +176,9 @@ def moderation_queue():
 @bp.route("/staff/moderation/bulk", methods=["POST"])
 @requires("moderate")
 def moderation_bulk():
-    consultation = _consultation()
+    consultation = consultation_or_404()
     try:
-        f = parse_filter(_args(request.form), consultation.id, default_status="pending")
+        f = parse_filter(first_values(request.form), consultation.id, default_status="pending")
     except InvalidInput:
         f = ReviewFilter(consultation_id=consultation.id, status="pending", default_status="pending")
     try:
@@ -232,7 +221,7 @@ def _render_comment(comment, *, errors=None, values=None, status=200):
 @bp.route("/staff/moderation/<int:comment_id>", methods=["GET", "POST"])
 @requires("moderate")
 def moderation_comment(comment_id: int):
-    consultation = _consultation()
+    consultation = consultation_or_404()
     comment = _get_comment(comment_id, consultation)
     if request.method == "GET":
         return _render_comment(comment)
@@ -269,7 +258,7 @@ def moderation_comment(comment_id: int):
 @bp.route("/staff/groups")
 @requires("review")
 def group_list():
-    consultation = _consultation()
+    consultation = consultation_or_404()
     return render_template("secretariat/groups.html", overview=groups.overview(consultation.id))
 
 
@@ -294,7 +283,7 @@ def _group_form(consultation, group=None, *, values=None, errors=None, status=20
 @bp.route("/staff/groups/new", methods=["GET", "POST"])
 @requires("review")
 def group_new():
-    consultation = _consultation()
+    consultation = consultation_or_404()
     if request.method == "GET":
         return _group_form(consultation)
     try:
@@ -326,13 +315,13 @@ def _render_group(group: OpinionGroup, *, errors=None, status=200):
 @bp.route("/staff/groups/<int:group_id>")
 @requires("review")
 def group_detail(group_id: int):
-    return _render_group(_group_or_404(group_id, _consultation()))
+    return _render_group(_group_or_404(group_id, consultation_or_404()))
 
 
 @bp.route("/staff/groups/<int:group_id>/edit", methods=["GET", "POST"])
 @requires("review")
 def group_edit(group_id: int):
-    consultation = _consultation()
+    consultation = consultation_or_404()
     group = _group_or_404(group_id, consultation)
     if request.method == "GET":
         return _group_form(consultation, group)
@@ -351,7 +340,7 @@ def group_edit(group_id: int):
 @bp.route("/staff/groups/<int:group_id>/confirm", methods=["POST"])
 @requires("review")
 def group_confirm(group_id: int):
-    group = _group_or_404(group_id, _consultation())
+    group = _group_or_404(group_id, consultation_or_404())
     groups.confirm_group(current_user, group)
     db.session.commit()
     flash(_("意見グループ「%(t)s」を確定しました。", t=group.title), "success")
@@ -361,7 +350,7 @@ def group_confirm(group_id: int):
 @bp.route("/staff/groups/<int:group_id>/merge", methods=["POST"])
 @requires("review")
 def group_merge(group_id: int):
-    consultation = _consultation()
+    consultation = consultation_or_404()
     source = _group_or_404(group_id, consultation)
     raw = request.form.get("target", "")
     target = groups.get_group(small_int(raw), consultation.id) if small_int(raw) is not None else None
@@ -381,7 +370,7 @@ def group_merge(group_id: int):
 @bp.route("/staff/groups/<int:group_id>/delete", methods=["POST"])
 @requires("review")
 def group_delete(group_id: int):
-    group = _group_or_404(group_id, _consultation())
+    group = _group_or_404(group_id, consultation_or_404())
     title = group.title
     freed = groups.delete_group(current_user, group)
     db.session.commit()
@@ -392,9 +381,9 @@ def group_delete(group_id: int):
 @bp.route("/staff/groups/assign", methods=["POST"])
 @requires("review")
 def group_assign():
-    consultation = _consultation()
+    consultation = consultation_or_404()
     try:
-        f = parse_filter(_args(request.form), consultation.id)
+        f = parse_filter(first_values(request.form), consultation.id)
     except InvalidInput:
         f = ReviewFilter(consultation_id=consultation.id)
     back = url_for("secretariat.review_comments", **f.as_args())
@@ -434,122 +423,13 @@ def group_assign():
 @bp.route("/staff/review/document")
 @requires("review")
 def review_document():
-    consultation, f, errors = _filter_or_errors()
+    consultation, f, errors = filter_or_errors()
     if f is None:
-        return _filter_error_page("secretariat/document.html", consultation, errors, doc=None)
+        return filter_error_page("secretariat/document.html", consultation, errors, doc=None)
     return render_template("secretariat/document.html", consultation=consultation, f=f, values=f.values(),
                            errors={}, options=filter_options(consultation.id), doc=document.build(f),
-                           vote_labels=vote_labels(), verdicts=exports.verdict_labels(),
+                           vote_labels=vote_labels(), verdicts=verdict_labels(),
                            ward_labels=dict(ward_choices()))
-
-
-@bp.route("/staff/review/document.xlsx")
-@requires("export")
-def review_document_xlsx():
-    consultation, f, errors = _filter_or_errors()
-    if f is None:
-        return _filter_error_page("secretariat/document.html", consultation, errors, doc=None)
-    # Recorded first and committed at once: on SQLite a GET holds no write lock, so its write comes early.
-    exports.record_export(current_user, "document_xlsx", f)
-    db.session.commit()
-    doc = document.build(f, with_charts=False)
-    fh = tempfile.TemporaryFile()
-    document.write_document_workbook(fh, doc)
-    return _download(exports.file_chunks(fh), exports.filename("review-document", "xlsx"), XLSX_TYPE)
-
-
-# --- exports -------------------------------------------------------------------------------
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass
-class ExportOptions:
-    format: str = "csv"
-    encoding: str = "utf-8-sig"
-    replacement: str = "〓"
-
-
-def parse_export_options(args) -> ExportOptions:
-    errors: dict[str, list] = {}
-    fmt = args.get("format") or "csv"
-    if fmt not in exports.FORMATS:
-        errors["format"] = [_l("形式は CSV・Excel・JSON から選んでください。")]
-    encoding = args.get("encoding") or "utf-8-sig"
-    if encoding not in exports.ENCODINGS:
-        errors["encoding"] = [_l("文字コードは UTF-8（BOM付き）か Shift_JIS（CP932）から選んでください。")]
-    replacement = args.get("replacement") or "〓"
-    if replacement not in exports.REPLACEMENTS:
-        errors["replacement"] = [_l("置き換える文字は「〓」か「?」から選んでください。")]
-    if errors:
-        raise InvalidInput(errors)
-    return ExportOptions(fmt, encoding, replacement)
-
-
-def _download(chunks, filename: str, mimetype: str) -> Response:
-    """A file sent as it is made. The generators need no request context (see exports.py)."""
-    response = Response(chunks, content_type=mimetype, direct_passthrough=True)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _exports_page(consultation, f, *, values=None, errors=None, export_errors=None, status=200):
-    return render_template("secretariat/exports.html", consultation=consultation, f=f,
-                           values=values or (f.values() if f else {}), errors=errors or {},
-                           export_errors=export_errors or {}, options=filter_options(consultation.id),
-                           export_values={"format": request.args.get("format", "csv"),
-                                          "encoding": request.args.get("encoding", "utf-8-sig"),
-                                          "replacement": request.args.get("replacement", "〓")}), status
-
-
-@bp.route("/staff/exports")
-@requires("export")
-def exports_page():
-    consultation, f, errors = _filter_or_errors(default_status="all")
-    if f is None:
-        return _filter_error_page("secretariat/exports.html", consultation, errors, export_errors={},
-                                  export_values={"format": "csv", "encoding": "utf-8-sig", "replacement": "〓"})
-    return _exports_page(consultation, f)
-
-
-@bp.route("/staff/exports/comments")
-@requires("export")
-def export_comments():
-    consultation = _consultation()
-    filter_errors, export_errors, f, options = {}, {}, None, None
-    try:
-        f = parse_filter(_args(request.args), consultation.id, default_status="all")
-    except InvalidInput as exc:
-        filter_errors = exc.errors
-    try:
-        options = parse_export_options(request.args)
-    except InvalidInput as exc:
-        export_errors = exc.errors
-    if filter_errors or export_errors:
-        values = {k: request.args.get(k, "") for k in ("topic", "ward", "channel", "workshop", "status", "group",
-                                                        "from", "to", "q")}
-        return _exports_page(consultation, f, values=values, errors=filter_errors, export_errors=export_errors,
-                             status=422)
-    if options.format == "csv" and options.encoding == "cp932" and request.args.get("checked") != "1":
-        report = exports.cp932_check(f, options.replacement)
-        return render_template("secretariat/cp932_report.html", report=report, f=f,
-                               download_args={**f.as_args(), "format": "csv", "encoding": "cp932",
-                                              "replacement": options.replacement, "checked": "1"})
-    details = {"format": options.format}
-    if options.format == "csv":
-        details.update(encoding=options.encoding, replacement=options.replacement)
-    exports.record_export(current_user, options.format, f, **details)
-    db.session.commit()
-    if options.format == "csv":
-        charset = "Windows-31J" if options.encoding == "cp932" else "utf-8"
-        return _download(exports.comments_csv(f, encoding=options.encoding, replacement=options.replacement),
-                         exports.filename("comments", "csv"), f"text/csv; charset={charset}")
-    if options.format == "json":
-        return _download(exports.comments_json(f), exports.filename("comments", "json"),
-                         "application/json; charset=utf-8")
-    return _download(exports.file_chunks(exports.workbook_file(f)), exports.filename("comments", "xlsx"),
-                     XLSX_TYPE)
 
 
 # --- the audit log (admins) ----------------------------------------------------------------
@@ -568,31 +448,3 @@ def audit_log():
     events = [(event, email, _json_text(event.before), _json_text(event.after)) for event, email in rows]
     return render_template("secretariat/audit.html", events=events, total=total, page=page,
                            per_page=AUDIT_PER_PAGE, values=values)
-
-
-# --- public: results and open data ---------------------------------------------------------
-
-@bp.route("/results")
-def public_results():
-    consultation = current_consultation()
-    if not results.results_public(consultation):
-        return render_template("secretariat/results_not_yet.html", consultation=consultation), 404
-    return render_template("secretariat/results.html", consultation=consultation,
-                           data=results.public_results(consultation), vote_labels=vote_labels())
-
-
-# The whole file for anyone: a few downloads a minute per address are plenty (a hashed address key).
-OPEN_DATA_LIMIT = "20/minute;200/day"
-
-
-@bp.route("/results/open-data.csv")
-@limiter.limit(lambda: current_app.config.get("RATE_LIMIT_OPEN_DATA", OPEN_DATA_LIMIT), key_func=address_key)
-def open_data():
-    consultation = current_consultation()
-    if consultation is None:
-        abort(404)
-    chunks = exports.open_data_csv(consultation.id, with_groups=results.results_public(consultation))
-    response = Response(chunks, content_type="text/csv; charset=utf-8", direct_passthrough=True)
-    response.headers["Content-Disposition"] = 'attachment; filename="consult-open-data-comments.csv"'
-    response.headers["Cache-Control"] = "public, max-age=300"  # the same file for everyone; spares the database
-    return response

@@ -8,7 +8,6 @@ import json
 import tracemalloc
 import types
 import unicodedata
-import zipfile
 from datetime import datetime
 
 import openpyxl
@@ -20,6 +19,8 @@ from consult.extensions import db
 from consult.participation.models import Comment
 from consult.participation.services import new_receipt_no
 from consult.secretariat import exports
+from consult.secretariat.exports.cp932 import to_cp932
+from consult.secretariat.exports.formulas import FORMULA_STARTERS, inert
 from consult.secretariat.filters import parse_filter
 from consult.audit import AuditEvent
 from consult.secretariat.models import OpinionGroup
@@ -99,7 +100,7 @@ def test_cp932_replaces_what_it_cannot_encode_and_keeps_the_row(staff, sample):
 
 
 def test_cp932_helper_reports_each_character():
-    text, lost = exports.to_cp932("髙﨑①㈱—𠮷👍🏻❤️")
+    text, lost = to_cp932("髙﨑①㈱—𠮷👍🏻❤️")
     assert text.startswith("髙﨑①㈱―")  # NEC/IBM extensions are CP932; the em dash maps to ―
     assert lost == ["𠮷", "👍", "🏻", "❤"]  # the invisible variation selector is dropped, not counted
 
@@ -123,9 +124,9 @@ def test_formula_starters_are_every_character_nfkc_makes_a_formula_start():
     """The precomputed set is what normalising each first character would find, for this Python's Unicode."""
     starts = ("=", "+", "-", "@", "\t", "\r")
     found = {c for c in map(chr, range(0x110000)) if c in starts or unicodedata.normalize("NFKC", c)[:1] in starts}
-    assert exports.FORMULA_STARTERS == found
-    assert exports.inert("＋１") == "'＋１" and exports.inert("﹦1") == "'﹦1" and exports.inert("⩵") == "'⩵"
-    assert exports.inert("１＋１") == "１＋１" and exports.inert("") == ""
+    assert FORMULA_STARTERS == found
+    assert inert("＋１") == "'＋１" and inert("﹦1") == "'﹦1" and inert("⩵") == "'⩵"
+    assert inert("１＋１") == "１＋１" and inert("") == ""
 
 
 def test_csv_times_are_jst_to_the_second_never_rounded_up(staff, comment):
@@ -159,26 +160,35 @@ def test_workbook_rows_are_well_formed_xml_whatever_the_text(staff, comment):
     assert all(r[header.index("公開文")] is None for r in rows)  # blank cells are left out
 
 
-def test_spliced_rows_take_their_columns_styles_of_any_number():
-    sheet = ('<worksheet><dimension ref="A1:B1"/><cols><col min="1" max="1" width="9" style="12" customWidth="1"/>'
-             '<col min="2" max="2" width="9" style="3" customWidth="1"/></cols>'
-             '<sheetData><row r="1"></row></sheetData><autoFilter ref="A1:B2"/></worksheet>')
-    rows = io.BytesIO(b'<row r="2"><c r="A2" s="\x01"><v>1</v></c><c r="B2" s="\x02"><v>2</v></c></row>')
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zout:
-        exports._splice_sheet(sheet, rows, 1, zout, zipfile.ZipInfo("xl/worksheets/sheet1.xml"))
-    with zipfile.ZipFile(out) as zin:
-        xml = zin.read("xl/worksheets/sheet1.xml").decode()
-    assert '<dimension ref="A1:B2"/>' in xml
-    assert '<row r="1"></row><row r="2"><c r="A2" s="12"><v>1</v></c><c r="B2" s="3"><v>2</v></c></row></sheetData>' in xml
-
-
 def test_markup_in_a_summary_sheet_stays_text(staff, topic):
     client, _ = staff("secretariat")
     db.session.add(OpinionGroup(topic=topic("roles"), title="<r><t>太字</t></r>", summary="a & b <c>"))
     db.session.commit()
     book = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx").get_data()))
     assert [c.value for c in book["意見グループ"][2]][2:4] == ["<r><t>太字</t></r>", "a & b <c>"]
+
+
+def test_markup_shaped_comment_stays_text_in_the_comments_sheet(staff, comment):
+    """XlsxWriter would write text shaped "<r>…</r>" as raw rich-text XML; a comment that is exactly
+    that shape comes back as the text it is."""
+    client, _ = staff("secretariat")
+    comment(body="<r><t>太字</t></r>")
+    comment(body="<r> & </r>")
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx").get_data()))["ご意見"]
+    header = [c.value for c in sheet[1]]
+    bodies = sorted(r[header.index("原文")] for r in sheet.iter_rows(min_row=2, values_only=True))
+    assert bodies == ["<r> & </r>", "<r><t>太字</t></r>"]
+
+
+def test_document_and_export_share_the_representativeness_table(staff, sample):
+    """One writer: the review document's overview holds the same table as the export's 代表性 sheet."""
+    client, _ = staff("secretariat")
+    export = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx&status=active").get_data()))
+    document = openpyxl.load_workbook(io.BytesIO(client.get("/staff/review/document.xlsx").get_data()))
+    rep = [[c.value for c in row] for row in export["代表性"].iter_rows(max_row=6)]
+    overview = [[c.value for c in row] for row in document["概要"].iter_rows()]
+    start = overview.index(rep[0])
+    assert overview[start:start + 6] == rep and rep[2][3] == 1  # heading, the five wards; one participant in 東区
 
 
 def test_workbook_cell_by_cell(staff, sample):

@@ -5,8 +5,8 @@ personal data (no receipt numbers, no relation or age of anyone, no single comme
 from dataclasses import dataclass
 
 from ..consultation.models import Consultation, Topic
-from . import stats
-from .filters import ReviewFilter
+from ..secretariat import stats
+from ..secretariat.filters import ReviewFilter
 
 PUBLIC_PHASES = ("closed", "published")
 
