@@ -20,10 +20,10 @@ from functools import wraps
 from typing import Callable, NamedTuple
 
 from flask import Flask, current_app, g, make_response, request, session
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import literal, literal_column
 
 from .i18n import select_locale
+from .signing import generate_csrf
 
 # Per process and unguessable, so that no text a citizen writes can contain it.
 PLACEHOLDER = "csrf-" + secrets.token_hex(16)

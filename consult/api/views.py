@@ -8,11 +8,10 @@ from ..consultation.services import (current_consultation, get_topic_or_404, liv
 from ..edge import MAX_PAGE, parse_int
 from ..extensions import db
 from ..i18n import to_jst
-from ..participation.identity import ensure_participant, current_participant
+from ..participation.identity import current_public_id, ensure_participant, remember
 from ..participation.models import Comment
-from ..participation.services import (InvalidInput, NotAccepting, cast_vote,
-                                      remember_profile, submit_comment, validate_comment, validate_profile,
-                                      vote_counts, ward_choices)
+from ..participation.services import (InvalidInput, NotAccepting, submit_comment, validate_comment,
+                                      vote_by_keys, vote_counts, ward_choices)
 from ..ratelimit import public_write
 from ..reference import services as reference
 from ..security import refuse_cross_site
@@ -167,31 +166,14 @@ def post_vote():
     refuse_cross_site()
     try:
         data = _json_body()
-        topic = None
-        consultation = current_consultation()
-        if isinstance(data.get("topic"), str):
-            topic = db.session.query(Topic).filter_by(consultation_id=consultation.id,
-                                                      slug=data["topic"]).one_or_none()
-        if topic is None:
-            raise InvalidInput({"topic": [_("この論点はありません。")]})
-        proposal = next((p for p in topic.proposals if p.key == data.get("proposal")), None)
-        if proposal is None:
-            raise InvalidInput({"proposal": [_("この論点にない提案です。")]})
-        participant = current_participant()
-        if participant is None or not participant.has_profile:
-            errors: dict = {}
-            profile = validate_profile(data, errors)
-            if errors:
-                raise InvalidInput(errors)
-            participant = participant or ensure_participant()
-            remember_profile(participant, *profile)
         value = data.get("value")
-        slug, key = topic.slug, proposal.key  # read now: the commit expires them
-        counts = cast_vote(participant, proposal, value if isinstance(value, str) else "",
-                           phase=consultation.phase)
+        result = vote_by_keys(current_public_id(), data.get("topic"), data.get("proposal"), value, data)
     except InvalidInput as exc:
         db.session.rollback()
         return _invalid(exc)
     except NotAccepting:
+        db.session.rollback()
         return _closed()
-    return jsonify(topic=slug, proposal=key, value=value, counts=counts)
+    if result.new_public_id:
+        remember(result.new_public_id)
+    return jsonify(topic=data["topic"], proposal=data["proposal"], value=value, counts=result.counts)
