@@ -1,10 +1,14 @@
 from flask import abort, jsonify, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..consultation.models import Topic
+from .. import pagecache
+from ..pagecache import cached_page
+from ..consultation.models import Consultation, Topic
 from ..consultation.services import (current_consultation, get_topic_or_404, live_proposals, live_sections,
                                      published_page)
+from ..consultation.versions import _last, _rows
 from ..edge import MAX_PAGE, parse_int
 from ..extensions import db
 from ..i18n import to_jst
@@ -108,7 +112,23 @@ def _int_arg(name: str, default: int, low: int, high: int, errors: dict) -> int:
     return value
 
 
+def _comments_statement():
+    from ..participation.models import Support
+    from ..secretariat.models import AuditEvent
+
+    # Published as they arrive or by audited moderation; the supports each shows; topics, sections
+    # and proposals (their keys are printed) change only by audited staff edits.
+    return select(_last(AuditEvent.id), _last(Comment.id), _last(Support.id), _last(Consultation.id),
+                  pagecache.snapshot_column())
+
+
+def comments_version() -> pagecache.Version:
+    [(*values, snapshot)] = _rows("api_comments", _comments_statement)
+    return pagecache.version(tuple(values), snapshot)
+
+
 @bp.get("/comments")
+@cached_page(comments_version, args=frozenset({"topic", "ward", "page", "per_page", "lang"}))
 def comments():
     errors: dict = {}
     topic = None
