@@ -79,7 +79,7 @@ def _instance_secret_key(instance_path: str) -> str:
 
 def _init_extensions(app: Flask) -> None:
     from .extensions import csrf, db, login_manager, migrate
-    from . import database
+    from . import database, signing
     from .ratelimit import limiter
 
     db.init_app(app)
@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     database.init_app(app)
+    signing.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -20,10 +20,10 @@ from functools import wraps
 from typing import Callable, NamedTuple
 
 from flask import Flask, current_app, g, make_response, request, session
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import literal, literal_column
 
 from .i18n import select_locale
+from .signing import generate_csrf
 
 # Per process and unguessable, so that no text a citizen writes can contain it.
 PLACEHOLDER = "csrf-" + secrets.token_hex(16)
@@ -33,8 +33,10 @@ _RENDERING = "_page_cache_rendering"
 # Flask's and Flask-Login's bookkeeping, and the last receipt number (shown on its own page only).
 SHAREABLE_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh", "last_receipt"})
 # Query arguments the cached pages read; any other argument renders uncached, so that random
-# query strings cannot push real pages out of the cache.
+# query strings cannot push real pages out of the cache. A view may name its own (cached_page(args=)).
 CACHEABLE_ARGS = frozenset({"page", "ward", "lang"})
+# What may be kept: pages and the public JSON API's answers (which hold no token).
+CACHEABLE_TYPES = frozenset({"text/html", "application/json"})
 
 
 class Version(NamedTuple):
@@ -49,7 +51,7 @@ class Version(NamedTuple):
 
 class _Entry(NamedTuple):
     version: Version
-    parts: tuple[bytes, ...]
+    parts: tuple
     stored_at: float
 
 
@@ -61,7 +63,7 @@ class PageCache:
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key, version: Version) -> tuple[bytes, ...] | None:
+    def get(self, key, version: Version) -> tuple | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -73,7 +75,7 @@ class PageCache:
             self._entries.move_to_end(key)
             return entry.parts
 
-    def put(self, key, version: Version, parts: tuple[bytes, ...]) -> None:
+    def put(self, key, version: Version, parts: tuple) -> None:
         with self._lock:
             self._entries[key] = _Entry(version, parts, time.monotonic())
             self._entries.move_to_end(key)
@@ -121,7 +123,7 @@ def version(data: tuple, snapshot: str | None) -> Version:
     return Version(tuple(data), frozenset(int(x) for x in xip.split(",") if x))
 
 
-def _shareable() -> bool:
+def _shareable(args: frozenset = CACHEABLE_ARGS) -> bool:
     """True when this request's page would be the same for any other visitor, token apart."""
     if request.method not in ("GET", "HEAD"):
         return False
@@ -129,48 +131,50 @@ def _shareable() -> bool:
         return False
     if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
         return False
-    return all(name in CACHEABLE_ARGS and len(values) == 1 for name, values in request.args.lists())
+    return all(name in args and len(values) == 1 for name, values in request.args.lists())
 
 
-def _respond(parts: tuple[bytes, ...], response=None):
+def _respond(kept: tuple, response=None):
+    content_type, parts = kept
     # The token is made (and put into the session) only if the page holds a form, as rendering does.
     body = generate_csrf().encode("ascii").join(parts) if len(parts) > 1 else parts[0]
     if response is None:
-        return current_app.response_class(body, status=200, content_type="text/html; charset=utf-8")
+        return current_app.response_class(body, status=200, content_type=content_type)
     response.set_data(body)
     return response
 
 
-def cached_page(version_of: Callable[..., Version | None]):
+def cached_page(version_of: Callable[..., Version | None], *, args: frozenset = CACHEABLE_ARGS):
     """Serve the view from the cache when its version is unchanged; ``version_of`` takes the view's
-    arguments and returns None when the page must not be kept (e.g. an unknown slug: 404)."""
+    arguments and returns None when the page must not be kept (e.g. an unknown slug: 404);
+    ``args``: the query arguments the view reads (any other renders uncached)."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(**kwargs):
             cache: PageCache | None = current_app.extensions.get("page_cache")
-            if cache is None or not _shareable():
+            if cache is None or not _shareable(args):
                 return view(**kwargs)
             current = version_of(**kwargs)
             if current is None:
                 return view(**kwargs)
             # The language as the app chooses it (?lang=, then the cookie), without Babel's Locale.
             key = (request.endpoint, request.full_path, select_locale())
-            parts = cache.get(key, current)
-            if parts is not None:
-                return _respond(parts)
+            kept = cache.get(key, current)
+            if kept is not None:
+                return _respond(kept)
             g.setdefault(_RENDERING, True)
             try:
                 response = make_response(view(**kwargs))
             finally:
                 g.pop(_RENDERING, None)
             html = response.get_data()
-            parts = tuple(html.split(PLACEHOLDER.encode("ascii")))
+            kept = (response.content_type, tuple(html.split(PLACEHOLDER.encode("ascii"))))
             # A real token made during the render (not through the template) would be someone's own.
-            if (response.status_code == 200 and response.mimetype == "text/html" and "csrf_token" not in g
-                    and _shareable()):
-                cache.put(key, current, parts)
-            return _respond(parts, response)
+            if (response.status_code == 200 and response.mimetype in CACHEABLE_TYPES and "csrf_token" not in g
+                    and _shareable(args)):
+                cache.put(key, current, kept)
+            return _respond(kept, response)
 
         return wrapper
 

@@ -1,18 +1,23 @@
 from flask import abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..consultation.models import Topic
+from .. import pagecache
+from ..audit.models import AuditEvent
+from ..consultation.models import Consultation, Topic
 from ..consultation.services import (current_consultation, get_topic_or_404, live_proposals, live_sections,
                                      published_page)
+from ..consultation.versions import _last, _rows
+from ..core.errors import InvalidInput, NotAccepting
+from ..core.labels import ward_choices
 from ..edge import MAX_PAGE, parse_int
 from ..extensions import db
 from ..i18n import to_jst
-from ..participation.identity import ensure_participant, current_participant
-from ..participation.models import Comment
-from ..participation.services import (InvalidInput, NotAccepting, cast_vote,
-                                      remember_profile, submit_comment, validate_comment, validate_profile,
-                                      vote_counts, ward_choices)
+from ..pagecache import cached_page
+from ..participation.identity import current_public_id, ensure_participant, remember
+from ..participation.models import Comment, Support
+from ..participation.services import submit_comment, validate_comment, vote_by_keys, vote_counts
 from ..ratelimit import public_write
 from ..reference import services as reference
 from ..security import refuse_cross_site
@@ -109,7 +114,20 @@ def _int_arg(name: str, default: int, low: int, high: int, errors: dict) -> int:
     return value
 
 
+def _comments_statement():
+    # Published as they arrive or by audited moderation; the supports each shows; topics, sections
+    # and proposals (their keys are printed) change only by audited staff edits.
+    return select(_last(AuditEvent.id), _last(Comment.id), _last(Support.id), _last(Consultation.id),
+                  pagecache.snapshot_column())
+
+
+def comments_version() -> pagecache.Version:
+    [(*values, snapshot)] = _rows("api_comments", _comments_statement)
+    return pagecache.version(tuple(values), snapshot)
+
+
 @bp.get("/comments")
+@cached_page(comments_version, args=frozenset({"topic", "ward", "page", "per_page", "lang"}))
 def comments():
     errors: dict = {}
     topic = None
@@ -168,31 +186,14 @@ def post_vote():
     refuse_cross_site()
     try:
         data = _json_body()
-        topic = None
-        consultation = current_consultation()
-        if isinstance(data.get("topic"), str):
-            topic = db.session.query(Topic).filter_by(consultation_id=consultation.id,
-                                                      slug=data["topic"]).one_or_none()
-        if topic is None:
-            raise InvalidInput({"topic": [_("この論点はありません。")]})
-        proposal = next((p for p in topic.proposals if p.key == data.get("proposal")), None)
-        if proposal is None:
-            raise InvalidInput({"proposal": [_("この論点にない提案です。")]})
-        participant = current_participant()
-        if participant is None or not participant.has_profile:
-            errors: dict = {}
-            profile = validate_profile(data, errors)
-            if errors:
-                raise InvalidInput(errors)
-            participant = participant or ensure_participant()
-            remember_profile(participant, *profile)
         value = data.get("value")
-        slug, key = topic.slug, proposal.key  # read now: the commit expires them
-        counts = cast_vote(participant, proposal, value if isinstance(value, str) else "",
-                           consultation=consultation)
+        result = vote_by_keys(current_public_id(), data.get("topic"), data.get("proposal"), value, data)
     except InvalidInput as exc:
         db.session.rollback()
         return _invalid(exc)
     except NotAccepting:
+        db.session.rollback()
         return _closed()
-    return jsonify(topic=slug, proposal=key, value=value, counts=counts)
+    if result.new_public_id:
+        remember(result.new_public_id)
+    return jsonify(topic=data["topic"], proposal=data["proposal"], value=value, counts=result.counts)

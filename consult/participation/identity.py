@@ -22,7 +22,16 @@ def ensure_participant() -> Participant:
     participant = current_participant()
     if participant is None:
         participant = create_participant()
-        session[SESSION_KEY] = participant.public_id
-        session.permanent = True
+        remember(participant.public_id)
         g.participant = participant
     return participant
+
+
+def current_public_id() -> str | None:
+    return session.get(SESSION_KEY)
+
+
+def remember(public_id: str) -> None:
+    """This browser is now the participant ``public_id``."""
+    session[SESSION_KEY] = public_id
+    session.permanent = True

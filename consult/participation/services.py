@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.permissions import may_participate
-from ..consultation.models import Consultation, Proposal, Section, Topic
+from ..consultation.models import Consultation, Proposal, Section, Topic, Ward, accepts
 from ..core import fields
 from ..core.codes import RECEIPT_ALPHABET
 from ..core.errors import InvalidInput, NotAccepting
@@ -22,7 +22,7 @@ from ..core.text import has_forbidden_characters, normalise_newlines, visible_le
 from ..extensions import db
 from ..i18n import utcnow
 from . import tallies
-from .models import (AGE_BANDS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED, Comment,
+from .models import (AGE_BANDS, CHANNEL_BITS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED, Comment,
                      Participant, Support, Vote, VoteTally)
 
 BODY_MAX = 2000
@@ -41,12 +41,20 @@ class CommentDraft:
     body: str
 
 
+_WARD_CODES = select(Ward.__table__.c.code)
+
+
+def _ward_codes() -> set[str]:
+    """What ward_choices offers, without building its labels (the vote path's cost)."""
+    return {*db.session.connection().execute(_WARD_CODES).scalars(), WARD_OUTSIDE, WARD_UNDISCLOSED}
+
+
 def validate_profile(data: Mapping, errors: dict) -> tuple[str, str, str | None]:
     """Ward, relation and optional age band; messages go into ``errors``."""
     ward_code = fields.string(data, "ward", errors)
     if not ward_code and "ward" not in errors:
         errors.setdefault("ward", []).append(_l("お住まいの区などを選んでください（「回答しない」も選べます）。"))
-    elif ward_code not in dict(ward_choices()):
+    elif ward_code not in _ward_codes():
         errors.setdefault("ward", []).append(_l("区の選択肢にない値です。一覧から選んでください。"))
     relation = fields.string(data, "relation", errors)
     if not relation and "relation" not in errors:
@@ -169,22 +177,91 @@ def create_participant(*, is_demo: bool = False) -> Participant:
     return participant
 
 
+def _check_vote(value, withdrawn_at_utc, accepting: bool) -> None:
+    if value not in VOTE_VALUES:
+        raise InvalidInput({"value": [_l("賛成・反対・どちらともいえない のいずれかを選んでください。")]})
+    if withdrawn_at_utc is not None:
+        raise InvalidInput({"proposal": [_l("この提案は取り下げられました。")]})
+    if not accepting:
+        raise NotAccepting()
+
+
 def cast_vote(participant: Participant, proposal: Proposal, value: str, *, channel: str = "web",
               consultation: Consultation | None = None) -> dict[str, int]:
     """Record or change a participant's vote; one row per participant and proposal, always, and
     the tallies moved in the same transaction. ``consultation``: the proposal's, when the caller has it loaded.
     Returns the proposal's counts after the vote, read before the commit (no second transaction)."""
-    if value not in VOTE_VALUES:
-        raise InvalidInput({"value": [_l("賛成・反対・どちらともいえない のいずれかを選んでください。")]})
-    if proposal.withdrawn_at_utc is not None:
-        raise InvalidInput({"proposal": [_l("この提案は取り下げられました。")]})
-    if not may_participate(consultation or proposal.topic.consultation):
-        raise NotAccepting()
+    _check_vote(value, proposal.withdrawn_at_utc, may_participate(consultation or proposal.topic.consultation))
     db.session.flush()  # a ward just given is stored (and earlier votes moved) before this one counts
-    tallies.record_vote(db.session, participant.id, proposal.id, value, channel)
+    tallies.record_vote(db.session.connection(), participant.id, proposal.id, value, channel)
     counts = _tally_counts([proposal.id])[proposal.id]
     db.session.commit()
     return counts
+
+
+# The JSON API's vote: its topic, proposal and consultation in one statement.
+_VOTE_TARGET = (
+    select(Consultation.phase, Consultation.comments_close_at_utc, Proposal.id, Proposal.withdrawn_at_utc)
+    .select_from(Topic)
+    .join(Consultation, Consultation.id == Topic.consultation_id)
+    .outerjoin(Proposal, and_(Proposal.topic_id == Topic.id, Proposal.key == bindparam("key")))
+    .where(Topic.slug == bindparam("slug"),
+           Topic.consultation_id == select(func.max(Consultation.id)).scalar_subquery()))
+_P = Participant.__table__
+_VOTER = select(_P.c.id, _P.c.ward_code, _P.c.relation).where(_P.c.public_id == bindparam("public_id"))
+_NEW_VOTER = insert(_P).values(
+    public_id=bindparam("public_id"), ward_code=bindparam("ward"), relation=bindparam("relation"),
+    age_band=bindparam("age_band"), is_demo=False, created_at_utc=bindparam("now"),
+    vote_channels=bindparam("bits"), comment_channels=0).returning(_P.c.id)
+
+
+@dataclass
+class VoteResult:
+    counts: dict[str, int]
+    new_public_id: str | None  # of a participant made for this vote: the caller puts it in the session
+
+
+def vote_by_keys(public_id: str | None, topic_slug, proposal_key, value, data: Mapping, *,
+                 channel: str = "web") -> VoteResult:
+    """``cast_vote`` for the JSON API, on the session's connection without loading ORM objects:
+    one statement for the topic, proposal and phase, one for the voter (or one INSERT for a new
+    one, with the profile from ``data``), the vote's upsert with its tally and rollup, and the
+    counts. Checks and messages as ``cast_vote``'s, in the same order."""
+    conn = db.session.connection()
+    target = None
+    if isinstance(topic_slug, str):
+        target = conn.execute(_VOTE_TARGET, {"slug": topic_slug,
+                                             "key": proposal_key if isinstance(proposal_key, str) else None}).first()
+    if target is None:
+        raise InvalidInput({"topic": [_l("この論点はありません。")]})
+    phase, close_at, proposal_id, withdrawn = target
+    if proposal_id is None:
+        raise InvalidInput({"proposal": [_l("この論点にない提案です。")]})
+    voter = conn.execute(_VOTER, {"public_id": public_id}).first() if public_id else None
+    profile = None
+    if voter is None or not (voter.ward_code and voter.relation):
+        errors: dict = {}
+        profile = validate_profile(data, errors)
+        if errors:
+            raise InvalidInput(errors)
+    _check_vote(value, withdrawn, accepts(phase, close_at))
+    new_public_id = known = None
+    if voter is None:
+        new_public_id = secrets.token_hex(16)
+        ward, relation, age_band = profile
+        bits = CHANNEL_BITS[channel]  # its first vote, below
+        pid = conn.execute(_NEW_VOTER, {"public_id": new_public_id, "ward": ward, "relation": relation,
+                                        "age_band": age_band, "now": utcnow(), "bits": bits}).scalar_one()
+        known = (ward, bits)
+    else:
+        pid = voter.id
+        if profile is not None:  # rare: a participant without a profile (e.g. one who only supported)
+            remember_profile(db.session.get(Participant, pid), *profile)
+            db.session.flush()  # through the ORM, whose events move any earlier votes to the new ward
+    tallies.record_vote(conn, pid, proposal_id, value, channel, voter=known)
+    counts = _tally_counts([proposal_id])[proposal_id]
+    db.session.commit()
+    return VoteResult(counts, new_public_id)
 
 
 def support_comment(participant: Participant, comment: Comment) -> bool:
@@ -203,10 +280,13 @@ def support_comment(participant: Participant, comment: Comment) -> bool:
         return False
 
 
+_T = VoteTally.__table__
+_TALLIES = select(_T.c.proposal_id, _T.c.value, _T.c.n).where(_T.c.proposal_id.in_(bindparam("ids", expanding=True)))
+
+
 def _tally_counts(proposal_ids: list[int]) -> dict[int, dict[str, int]]:
     counts = {pid: dict.fromkeys(VOTE_VALUES, 0) for pid in proposal_ids}
-    rows = db.session.execute(select(VoteTally.proposal_id, VoteTally.value, VoteTally.n)
-                              .where(VoteTally.proposal_id.in_(proposal_ids)))
+    rows = db.session.connection().execute(_TALLIES, {"ids": proposal_ids})
     for proposal_id, value, n in rows:
         counts[proposal_id][value] = n
     return counts

@@ -15,7 +15,7 @@ mapper events below; bulk inserts (demo data, bench/populate.py) call ``recount`
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, delete, distinct, event, func, insert, literal_column, select, text, update
+from sqlalchemy import bindparam, case, delete, distinct, event, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import attributes
 
@@ -40,10 +40,25 @@ def _insert(executor, table):
     return (postgresql.insert if _dialect(executor) == "postgresql" else sqlite.insert)(table)
 
 
+_built: dict = {}
+
+
+def _once(executor, name: str, build):
+    """A statement built once per dialect and process: building Core constructs costs more CPU than
+    running them (SQLAlchemy caches the compiled SQL, not the construct)."""
+    key = (_dialect(executor), name)
+    stmt = _built.get(key)
+    if stmt is None:
+        stmt = _built[key] = build(key[0])
+    return stmt
+
+
 def _upsert_add(executor, table, keys, rows: list[dict]) -> None:
-    stmt = _insert(executor, table)
-    executor.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_={"n": table.c.n + stmt.excluded.n}),
-                     rows)
+    def build(_dialect_name):
+        stmt = _insert(executor, table)
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_={"n": table.c.n + stmt.excluded.n})
+
+    executor.execute(_once(executor, "add:" + table.name, build), rows if len(rows) > 1 else rows[0])
 
 
 def bump(executor, changes) -> None:
@@ -105,34 +120,42 @@ def refresh_comment_bits(executor, participant_ids=None) -> int:
 
 # --- the write path of cast_vote ------------------------------------------------------------
 
-def record_vote(session, participant_id: int, proposal_id: int, value: str, channel: str) -> None:
-    """Insert or change one vote and its aggregates; the caller commits.
+def record_vote(connection, participant_id: int, proposal_id: int, value: str, channel: str, *,
+                voter: tuple[str | None, int] | None = None) -> None:
+    """Insert or change one vote and its aggregates on ``connection``, in Core statements built once
+    (no ORM objects); the caller commits. ``voter``: (ward, vote_channels) of a participant made in
+    this transaction, which no one else can see yet, so need not be read or locked.
 
     The vote is an INSERT … ON CONFLICT DO NOTHING: the aggregates need the previous value of a
     changed vote, which neither SQLite nor PostgreSQL returns from ON CONFLICT DO UPDATE.
     """
-    # Locks the voter's row on PostgreSQL, so a parallel ward change moves this vote too.
-    ward, bits = session.execute(select(P.c.ward_code, P.c.vote_channels).where(P.c.id == participant_id)
-                                 .with_for_update()).one()
+    if voter is None:
+        # Locks the voter's row on PostgreSQL, so a parallel ward change moves this vote too.
+        voter = connection.execute(_once(connection, "voter", lambda _d: select(P.c.ward_code, P.c.vote_channels)
+                                         .where(P.c.id == bindparam("pid")).with_for_update()),
+                                   {"pid": participant_id}).one()
+    ward, bits = voter
     now = utcnow()
-    created = session.execute(
-        _insert(session, V).values(participant_id=participant_id, proposal_id=proposal_id, value=value,
-                                   channel=channel, created_at_utc=now, updated_at_utc=now)
-        .on_conflict_do_nothing(index_elements=["participant_id", "proposal_id"]).returning(V.c.id)).first()
+    created = connection.execute(_once(connection, "vote", lambda _d: _insert(connection, V).values(
+        participant_id=bindparam("pid"), proposal_id=bindparam("proposal"), value=bindparam("value"),
+        channel=bindparam("channel"), created_at_utc=bindparam("now"), updated_at_utc=bindparam("now"))
+        .on_conflict_do_nothing(index_elements=["participant_id", "proposal_id"]).returning(V.c.id)),
+        {"pid": participant_id, "proposal": proposal_id, "value": value, "channel": channel, "now": now}).first()
     if created is not None:
-        bump(session, [(proposal_id, ward, channel, value, jst_date(now), 1)])
+        bump(connection, [(proposal_id, ward, channel, value, jst_date(now), 1)])
         if not bits & CHANNEL_BITS[channel]:
-            session.execute(update(P).where(P.c.id == participant_id)
-                            .values(vote_channels=P.c.vote_channels.op("|")(CHANNEL_BITS[channel])))
+            connection.execute(update(P).where(P.c.id == participant_id)
+                               .values(vote_channels=P.c.vote_channels.op("|")(CHANNEL_BITS[channel])))
         return
-    old = session.execute(select(V.c.id, V.c.value, V.c.channel, V.c.created_at_utc)
-                          .where(V.c.participant_id == participant_id, V.c.proposal_id == proposal_id)
-                          .with_for_update()).one()
+    old = connection.execute(select(V.c.id, V.c.value, V.c.channel, V.c.created_at_utc)
+                             .where(V.c.participant_id == participant_id, V.c.proposal_id == proposal_id)
+                             .with_for_update()).one()
     if old.value == value:
         return
-    session.execute(update(V).where(V.c.id == old.id).values(value=value, updated_at_utc=now))
+    connection.execute(update(V).where(V.c.id == old.id).values(value=value, updated_at_utc=now))
     day = jst_date(old.created_at_utc)
-    bump(session, [(proposal_id, ward, old.channel, old.value, day, -1), (proposal_id, ward, old.channel, value, day, 1)])
+    bump(connection, [(proposal_id, ward, old.channel, old.value, day, -1),
+                      (proposal_id, ward, old.channel, value, day, 1)])
 
 
 # --- every other change, through the ORM -------------------------------------------------------

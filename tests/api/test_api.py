@@ -190,3 +190,28 @@ def test_web_and_api_share_validation_messages(client):
     message = api.get_json()["errors"]["body"][0]
     assert message in web.get_data(as_text=True)
     assert re.search("ご意見を入力", message)
+
+
+def test_the_comment_listing_is_kept_and_follows_supports_and_new_comments(app, client):
+    from consult.participation.models import Comment
+    from consult.participation.services import new_receipt_no
+    from consult.consultation.models import Topic
+
+    topic = db.session.scalar(select(Topic).where(Topic.slug == "roles"))
+    comment = Comment(receipt_no=new_receipt_no(), topic=topic, ward_code="chuo", relation="resident",
+                      body="窓口の待ち時間を短くしてほしい。", status="published")
+    db.session.add(comment)
+    db.session.commit()
+    listing = lambda: app.test_client().get("/api/v1/comments?topic=roles&per_page=5")  # noqa: E731
+    first = listing()
+    assert first.is_json and first.get_json()["items"][0]["supports"] == 0
+    assert listing().get_data() == first.get_data()
+    assert len(app.extensions["page_cache"]) == 1
+    client.post(f"/comments/{comment.id}/support")
+    assert listing().get_json()["items"][0]["supports"] == 1
+    db.session.add(Comment(receipt_no=new_receipt_no(), topic=topic, ward_code="kita", relation="resident",
+                           body="土曜日も開けてほしい。", status="published"))
+    db.session.commit()
+    second = listing()
+    assert second.get_json()["total"] == 2 and second.headers["Content-Type"] == first.headers["Content-Type"]
+    assert app.test_client().get("/api/v1/comments?topic=nope").status_code == 422

@@ -13,7 +13,7 @@ from consult.consultation.models import Proposal
 from consult.extensions import db
 from consult.participation import tallies
 from consult.participation.models import CHANNEL_BITS, Comment, Participant, Vote, VoteRollup, VoteTally
-from consult.participation.services import cast_vote, remember_profile, vote_counts
+from consult.participation.services import cast_vote, create_participant, remember_profile, vote_counts
 from tests.served import Browser, serve
 
 
@@ -93,6 +93,36 @@ def test_a_ward_change_moves_the_voters_votes(participant, topic, client):
                 data={"value": "agree", "ward": "higashi", "relation": "resident"})
     client.post("/api/v1/comments", json={"topic": "roles", "ward": "minami", "relation": "resident",
                                           "body": "区の窓口について", "consent": True})
+    assert_consistent()
+
+
+def test_the_api_vote_path_keeps_the_aggregates(client, topic):
+    """The JSON vote (participation.services.vote_by_keys, Core statements): a new voter, a changed
+    vote, a voter without a profile who only supported, a withdrawn proposal and a closed phase."""
+    body = {"topic": "counters", "proposal": "fewer-trips", "value": "agree", "ward": "kita", "relation": "resident"}
+    assert client.post("/api/v1/votes", json=body).status_code == 200
+    assert client.post("/api/v1/votes", json={**body, "value": "pass", "ward": "chuo"}).get_json()["counts"] == \
+        {"agree": 0, "disagree": 0, "pass": 1}
+    assert_consistent()
+    assert db.session.execute(select(Participant.ward_code, Participant.vote_channels)).all() == [("kita", 1)]
+    supporter = client.application.test_client()  # known by a support only: no profile yet
+    public_id = create_participant().public_id
+    db.session.commit()
+    with supporter.session_transaction() as cookie:
+        cookie["participant"] = public_id
+    assert supporter.post("/api/v1/votes", json={**body, "ward": "nishi"}).status_code == 200
+    assert db.session.scalar(select(Participant.ward_code).where(Participant.public_id == public_id)) == "nishi"
+    assert_consistent()
+    withdrawn = next(p for p in topic("counters").proposals if p.key == "fewer-trips")
+    withdrawn.withdrawn_at_utc = withdrawn.topic.consultation.created_at_utc
+    db.session.commit()
+    refused = client.application.test_client().post("/api/v1/votes", json=body)
+    assert refused.status_code == 422 and "proposal" in refused.get_json()["errors"]
+    withdrawn.topic.consultation.phase = "closed"
+    db.session.commit()
+    closed = client.post("/api/v1/votes", json={**body, "proposal": "unify-branch-services"})
+    assert closed.status_code == 403
+    assert db.session.scalar(select(func.count(Vote.id))) == 2
     assert_consistent()
 
 

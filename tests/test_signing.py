@@ -1,0 +1,37 @@
+"""consult/signing.py keeps the signers; what they sign must be what Flask and Flask-WTF make and accept."""
+
+from flask import session
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+import pytest
+
+from consult import signing
+
+
+def test_the_session_cookie_is_flasks_own(app):
+    ours = app.session_interface.get_signing_serializer(app)
+    flasks = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert isinstance(app.session_interface, signing.SessionInterface)
+    assert app.session_interface.get_signing_serializer(app) is ours  # kept, not rebuilt
+    cookie = ours.dumps({"participant": "abc"})
+    assert flasks.loads(cookie) == {"participant": "abc"}
+    assert ours.loads(flasks.dumps({"x": 1})) == {"x": 1}
+
+
+def test_a_cookie_signed_with_a_retired_key_still_opens(app):
+    old = SecureCookieSessionInterface().get_signing_serializer(app).dumps({"participant": "p"})
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "a-new-secret"
+    assert app.session_interface.get_signing_serializer(app).loads(old) == {"participant": "p"}
+
+
+def test_a_csrf_token_is_checked_by_flask_wtf(app):
+    with app.test_request_context("/"):
+        token = signing.generate_csrf()
+        assert signing.generate_csrf() == token  # one per request
+        validate_csrf(token)  # raises if not accepted
+        session["csrf_token"] = "someone-else"
+        with pytest.raises(ValidationError):
+            validate_csrf(token)
