@@ -9,15 +9,13 @@ edits; what the pages print of the consultation is read directly.
 from sqlalchemy import func, select
 
 from .. import pagecache
-from ..consultation.models import Consultation
-from ..consultation.versions import _consultation_shown, _last, _rows
+from ..audit.models import AuditEvent
+from ..consultation.models import Consultation, Ward
+from ..consultation.versions import _CLOSE, _clock, _consultation_shown, _last, _rows
 from .models import BudgetItem, OtherCity, OtherCityProject, ReferenceDocument, StaffOpinion, WardBudget
 
 
 def _statement():
-    from ..consultation.models import Ward
-    from ..secretariat.models import AuditEvent
-
     items = (select(func.count(BudgetItem.id)).scalar_subquery(),
              select(func.coalesce(func.sum(BudgetItem.amount), 0)).scalar_subquery())
     return (select(Consultation.title, *_consultation_shown(), _last(AuditEvent.id), _last(Ward.id),
@@ -31,4 +29,4 @@ def reference_version(**_view_args) -> pagecache.Version | None:
     if not rows:
         return None
     *values, snapshot = rows[0]
-    return pagecache.version(tuple(values), snapshot)
+    return pagecache.version((*values, _clock(values[1 + _CLOSE])), snapshot)  # after the title
