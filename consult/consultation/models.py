@@ -23,6 +23,19 @@ class Phase(StrEnum):
 PHASES = tuple(p.value for p in Phase)
 
 
+def effective_phase(phase: str, close_at_utc: datetime | None, now_utc: datetime | None = None) -> Phase:
+    """The phase as citizens meet it now: an open consultation whose closing time has passed is
+    closed at that moment, before staff or ``flask editing tick`` move its phase."""
+    if phase == Phase.OPEN and close_at_utc is not None and (now_utc or utcnow()) >= close_at_utc:
+        return Phase.CLOSED
+    return Phase(phase)
+
+
+def accepts(phase: str, close_at_utc: datetime | None) -> bool:
+    """Whether comments, votes and supports are taken now (for paths that read the columns alone)."""
+    return effective_phase(phase, close_at_utc) == Phase.OPEN
+
+
 class Consultation(db.Model):
     __tablename__ = "consultation"
     __table_args__ = (CheckConstraint(f"phase IN {PHASES}", name="phase"),)
@@ -46,17 +59,12 @@ class Consultation(db.Model):
 
     @property
     def effective_phase(self) -> Phase:
-        """The phase as citizens meet it now: an open consultation whose closing time has passed is
-        closed at that moment, before staff or ``flask editing tick`` move its phase."""
-        if self.phase == Phase.OPEN and self.comments_close_at_utc is not None \
-                and utcnow() >= self.comments_close_at_utc:
-            return Phase.CLOSED
-        return Phase(self.phase)
+        return effective_phase(self.phase, self.comments_close_at_utc)
 
     @property
     def accepting(self) -> bool:
         """Whether citizens may comment, vote and support now (the ``participate`` predicate)."""
-        return self.effective_phase == Phase.OPEN
+        return accepts(self.phase, self.comments_close_at_utc)
 
     @property
     def results_published(self) -> bool:

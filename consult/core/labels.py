@@ -6,19 +6,6 @@ Functions, not constants, so that each call gives strings in the request's langu
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-
-from ..consultation.models import Ward
-from ..extensions import db
-from ..i18n import is_english
-from .codes import WARD_OUTSIDE, WARD_UNDISCLOSED
-
-
-def ward_choices() -> list[tuple[str, str]]:
-    """(code, label) for every ward, then 市外 and 回答しない."""
-    wards = db.session.scalars(select(Ward).order_by(Ward.position)).all()
-    return [(w.code, w.name_en if is_english() else w.name) for w in wards] + [
-        (WARD_OUTSIDE, str(_l("熊本市外"))), (WARD_UNDISCLOSED, str(_l("回答しない")))]
 
 
 def relation_labels() -> dict[str, Any]:

@@ -4,7 +4,7 @@ comments for anyone, rate limited per address)."""
 from flask import Response, abort, current_app, render_template
 
 from ..consultation.services import current_consultation
-from ..participation.services import vote_labels
+from ..core.labels import vote_labels
 from ..ratelimit import address_key, limiter
 from ..secretariat.exports import open_data_csv
 from ..secretariat.exports.downloads import download

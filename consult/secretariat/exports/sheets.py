@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...consultation.models import Topic
+from ...core.labels import vote_labels
 from ...extensions import db
 from ...i18n import to_jst, utcnow
-from ...participation.services import vote_labels
 from .. import stats
 from ..filters import ReviewFilter
 from ..labels import channel_labels, group_state_labels, response_category_labels, verdict_labels

@@ -9,12 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...consultation.models import Consultation, Topic
+from ...core.errors import NotAccepting
+from ...core.text import has_forbidden_characters, nfkc, visible_length
 from ...edge import MAX_ID, parse_int
 from ...extensions import db
 from ...i18n import utcnow
 from ...participation.models import Comment, Participant
-from ...participation.services import NotAccepting, new_receipt_no
-from ...text import has_forbidden_characters, nfkc, visible_length
+from ...participation.services import new_receipt_no
 from ..models import Workshop, WorkshopTable
 
 # Join codes: no 0/O, 1/I to misread from a projector at the back of a hall.

@@ -19,9 +19,9 @@ from ...auth.permissions import can, ensure, requires
 from ...auth.views import add_staff_link
 from ...consultation.models import Consultation
 from ...consultation.services import current_consultation, wards
+from ...core.errors import InvalidInput, NotAccepting
 from ...extensions import db
 from ...i18n import is_english, to_jst
-from ...participation.services import InvalidInput, NotAccepting
 from ...security import refuse_cross_site
 from .. import bp
 from ..models import Workshop
