@@ -18,11 +18,10 @@ from markupsafe import Markup
 
 from ..consultation.services import current_consultation, ward_choices
 from ..core.errors import InvalidInput
-from ..core.labels import vote_labels
+from ..core.labels import verdict_labels, vote_labels
 from ..extensions import db
 from . import bp, document, exports
 from .filters import parse_filter
-from .labels import verdict_labels
 from .views import template_helpers
 
 

@@ -15,14 +15,13 @@ from sqlalchemy import select
 
 from ..consultation.models import Consultation, Meeting, Topic
 from ..core.codes import CHANNELS, VOTE_VALUES
-from ..core.labels import vote_labels
+from ..core.labels import channel_labels, response_category_labels, verdict_labels, vote_labels
 from ..extensions import db
 from ..i18n import approximate_date, to_jst, utcnow, wareki
 from . import charts, stats
 from .exports.sheets import write_representativeness
 from .exports.xlsx import Book
 from .filters import ReviewFilter
-from .labels import channel_labels, response_category_labels, verdict_labels
 
 QUOTES_PER_TOPIC = 3
 QUOTE_MAX = 200

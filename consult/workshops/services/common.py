@@ -32,14 +32,6 @@ class WrongState(Exception):
         self.message = message
 
 
-def state_labels() -> dict[str, Any]:
-    return {"planned": _l("準備中"), "open": _l("開催中"), "closed": _l("終了")}
-
-
-def channel_labels() -> dict[str, Any]:
-    return {"workshop": _l("スマートフォン"), "paper": _l("紙の付箋"), "web": _l("ウェブ")}
-
-
 def normalise_code(text: str | None) -> str:
     """What a person typed → the stored form: NFKC, upper case, without spaces or hyphens."""
     return re.sub(r"[\s\-‐−ー]", "", nfkc(text or "")).upper()
