@@ -8,8 +8,23 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import cli, database, edge, errors, i18n, pagecache, security, signing
+from .accessibility import bp as accessibility_bp
+from .api import bp as api_bp
+from .auth import bp as auth_bp
 from .config import DefaultConfig
+from .editing import bp as editing_bp
+from .extensions import csrf, db, login_manager, migrate
+from .followup import bp as followup_bp
+from .markdown import render_markdown
+from .participation import bp as participation_bp
+from .ratelimit import limiter
+from .reference import bp as reference_bp
+from .results import bp as results_bp
+from .secretariat import bp as secretariat_bp
+from .workshops import bp as workshops_bp
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -35,22 +50,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PRODUCTION"]:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     if app.config["PROXY_HOPS"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-
-    from . import edge
 
     edge.init_app(app)  # before the blueprints: routes take the bounded int converter when added
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, i18n, pagecache, security
-
     i18n.init_app(app)
-    from .markdown import render_markdown
-
     app.jinja_env.filters["markdown"] = render_markdown
     errors.init_app(app)
     security.init_app(app)
@@ -78,10 +85,6 @@ def _instance_secret_key(instance_path: str) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .extensions import csrf, db, login_manager, migrate
-    from . import database, signing
-    from .ratelimit import limiter
-
     db.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -92,21 +95,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .api import bp as api_bp
-    from .auth import bp as auth_bp
-    from .secretariat import bp as secretariat_bp
-    from .workshops import bp as workshops_bp
-    from .consultation import bp as consultation_bp
-    from .participation import bp as participation_bp
-    from .reference import bp as reference_bp
-    from .editing import bp as editing_bp
-    from .followup import bp as followup_bp
-    from .accessibility import bp as accessibility_bp
-    from .results import bp as results_bp
-
-    app.register_blueprint(consultation_bp)
-    app.register_blueprint(reference_bp, url_prefix="/reference")
     app.register_blueprint(participation_bp)
+    app.register_blueprint(reference_bp, url_prefix="/reference")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(auth_bp)
     app.register_blueprint(workshops_bp)

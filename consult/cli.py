@@ -1,16 +1,21 @@
 """Command-line tools: `flask --app consult seed | demo-data | recount`."""
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from .auth.cli import users
+from .backup import backup_command, restore_command
 from .extensions import db
+from .participation.models import Participant
+from .participation.tallies import recount
+from .seed.demo import RealDataPresent, make_demo_data, make_demo_staff
+from .seed.loader import load_seed
 
 
 @click.command("seed")
 def seed_command():
     """Load the consultation and the first meeting's reference data (idempotent)."""
-    from .seed.loader import load_seed
 
     added = load_seed()
     if not added:
@@ -29,10 +34,6 @@ def seed_command():
               help="Also create demo staff accounts (passwords in instance/demo-staff.txt).")
 def demo_data_command(participants, comments, votes, random_seed, if_empty, staff):
     """Add clearly labelled synthetic participation (never on a database with real comments)."""
-    from flask import current_app
-
-    from .participation.models import Participant
-    from .seed.demo import RealDataPresent, make_demo_data, make_demo_staff
 
     if if_empty and db.session.scalar(select(func.count(Participant.id))):
         click.echo("demo-data: participation already present; nothing added.")
@@ -56,7 +57,6 @@ def demo_data_command(participants, comments, votes, random_seed, if_empty, staf
 @click.command("recount")
 def recount_command():
     """Rebuild the vote tallies and rollups from the vote rows, and say what was corrected."""
-    from .participation.tallies import recount
 
     fixed = recount(db.session)
     db.session.commit()
@@ -68,8 +68,6 @@ def recount_command():
 
 
 def init_app(app: Flask) -> None:
-    from .auth.cli import users
-    from .backup import backup_command, restore_command
 
     app.cli.add_command(users)
     app.cli.add_command(backup_command)

@@ -4,6 +4,8 @@ from flask import Flask, has_request_context, jsonify, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from .extensions import db
+
 # Requests that may write take SQLite's write lock when their transaction begins (BEGIN
 # IMMEDIATE): a transaction that reads first and writes later would otherwise get SQLITE_BUSY at
 # once, ignoring the busy timeout. Reads keep a deferred BEGIN, so pages never wait for writers;
@@ -14,8 +16,6 @@ _READ_METHODS = ("GET", "HEAD", "OPTIONS")
 def init_app(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
-            from .extensions import db
-
             _configure_sqlite(db.engine)
     app.add_url_rule("/healthz", "healthz", healthz)
 
@@ -44,8 +44,6 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def healthz():
     """200 when the database answers, 503 otherwise; for load balancers and monitoring."""
-    from .extensions import db
-
     try:
         db.session.execute(text("SELECT 1"))
         return jsonify(status="ok", database="ok")

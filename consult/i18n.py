@@ -138,7 +138,7 @@ def utcnow() -> datetime:
 
 def set_language():
     lang = request.args.get("lang", "")
-    target = safe_path(request.args.get("next")) or url_for("consultation.home")
+    target = safe_path(request.args.get("next")) or url_for("participation.home")
     response = redirect(target)
     if lang in current_app.config["LANGUAGES"]:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

@@ -20,7 +20,9 @@ from functools import wraps
 from typing import Callable, NamedTuple
 
 from flask import Flask, current_app, g, make_response, request, session
-from sqlalchemy import literal, literal_column
+from sqlalchemy import func, literal, literal_column, select
+
+from .extensions import db
 
 from .i18n import select_locale
 from .signing import generate_csrf
@@ -108,8 +110,6 @@ def csrf_token() -> str:
 
 def snapshot_column():
     """A column for a version statement: PostgreSQL's current snapshot, None elsewhere."""
-    from .extensions import db
-
     if db.engine.dialect.name == "postgresql":
         return literal_column("pg_current_snapshot()::text")
     return literal(None)
@@ -179,3 +179,40 @@ def cached_page(version_of: Callable[..., Version | None], *, args: frozenset = 
         return wrapper
 
     return decorator
+
+
+# --- version statements: built once, run straight through the driver ----------------------------
+
+_statements: dict = {}
+
+
+def last_id(column):
+    """A version column: the largest id of a table (a new row is a new version)."""
+    return select(func.max(column)).scalar_subquery()
+
+
+def version_rows(name: str, build, params: dict | None = None) -> list:
+    """Run a version statement on a connection of its own, straight through the driver.
+
+    Built and compiled once per dialect (the snapshot column differs): building, compiling and
+    running a select through the ORM session costs three times what the query itself does. Its
+    own connection reads a snapshot no later than the render that may follow in the request's
+    session, so a page is never kept under a version newer than its content — unless the session
+    has begun reading already, whose snapshot the version must then share.
+    """
+    dialect = db.engine.dialect
+    key = (name, dialect.name)
+    if key not in _statements:
+        _statements[key] = build().compile(dialect=dialect)
+    compiled = _statements[key]
+    values = compiled.construct_params(params or {})
+    arguments = tuple(values[k] for k in compiled.positiontup) if compiled.positiontup else values
+    if db.session().in_transaction():
+        return db.session.connection().exec_driver_sql(compiled.string, arguments).all()
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(compiled.string, arguments)
+        return cursor.fetchall()
+    finally:
+        connection.close()  # back to the pool, which rolls back what the read began

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from flask import render_template
 
-from . import bp
 from ..consultation.services import current_consultation
+from . import bp
 
 RESULTS = Path(__file__).with_name("results.json")
 # Parsed once per version of the file: it changes only when `make accessibility` is run.

@@ -7,16 +7,15 @@ from .. import pagecache
 from ..audit.models import AuditEvent
 from ..consultation.models import Consultation, Topic
 from ..consultation.services import (current_consultation, get_topic_or_404, live_proposals, live_sections,
-                                     published_page)
-from ..consultation.versions import _last, _rows
+                                     ward_choices)
 from ..core.errors import InvalidInput, NotAccepting
-from ..core.labels import ward_choices
 from ..edge import MAX_PAGE, parse_int
 from ..extensions import db
 from ..i18n import to_jst
-from ..pagecache import cached_page
+from ..pagecache import cached_page, last_id, version_rows
 from ..participation.identity import current_public_id, ensure_participant, remember
 from ..participation.models import Comment, Support
+from ..participation.reading import published_page
 from ..participation.services import submit_comment, validate_comment, vote_by_keys, vote_counts
 from ..ratelimit import public_write
 from ..reference import services as reference
@@ -33,7 +32,7 @@ def _topic_json(topic: Topic) -> dict:
     counts = vote_counts(topic)
     return {
         "number": topic.number, "slug": topic.slug, "title": topic.title, "title_en": topic.title_en,
-        "lead": topic.lead, "url": url_for("consultation.topic", slug=topic.slug, _external=True),
+        "lead": topic.lead, "url": url_for("participation.topic", slug=topic.slug, _external=True),
         "sections": [{"anchor": s.anchor, "heading": s.current.heading, "body_markdown": s.current.body,
                       "revision": s.current.number, "revised_at": _iso(s.current.created_at_utc)}
                      for s in live_sections(topic)],
@@ -117,12 +116,12 @@ def _int_arg(name: str, default: int, low: int, high: int, errors: dict) -> int:
 def _comments_statement():
     # Published as they arrive or by audited moderation; the supports each shows; topics, sections
     # and proposals (their keys are printed) change only by audited staff edits.
-    return select(_last(AuditEvent.id), _last(Comment.id), _last(Support.id), _last(Consultation.id),
+    return select(last_id(AuditEvent.id), last_id(Comment.id), last_id(Support.id), last_id(Consultation.id),
                   pagecache.snapshot_column())
 
 
 def comments_version() -> pagecache.Version:
-    [(*values, snapshot)] = _rows("api_comments", _comments_statement)
+    [(*values, snapshot)] = version_rows("api_comments", _comments_statement)
     return pagecache.version(tuple(values), snapshot)
 
 

@@ -41,7 +41,7 @@ def login():
 def logout():
     logout_user()
     flash(_("ログアウトしました。"), "success")
-    return redirect(url_for("consultation.home"), code=303)
+    return redirect(url_for("participation.home"), code=303)
 
 
 # Each staff area adds its entry page here when it registers (see add_staff_link).

@@ -28,7 +28,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from ..consultation.models import Consultation, Proposal, Section, Topic
+from ..consultation.models import Consultation, Topic
 from ..core.errors import InvalidInput
 from ..core.text import nfkc
 from . import services

@@ -15,9 +15,8 @@ from ..auth.views import add_staff_link
 from ..consultation.models import Meeting, Proposal, Section
 from ..consultation.services import current_consultation, get_topic_or_404, live_sections, wards
 from ..core.errors import InvalidInput
-from ..core.labels import phase_labels
+from ..core.labels import phase_labels, receipt_status_labels
 from ..extensions import db
-from ..followup.services import status_labels
 from . import bp, importer, phases, revisions, services
 from .services import Conflict
 
@@ -339,7 +338,7 @@ def section_history(section_id: int):
     section = _get(Section, section_id)
     return render_template("editing/history.html", section=section, topic=section.topic,
                            per_revision=services.comments_by_revision(section),
-                           comments=services.section_comments(section), status_labels=status_labels())
+                           comments=services.section_comments(section), status_labels=receipt_status_labels())
 
 
 def _diff_pair(section):

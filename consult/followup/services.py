@@ -23,21 +23,12 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 RECEIPT_LENGTH = 12
 
 
-def status_labels() -> dict:
-    return {"pending": _l("受付済"), "published": _l("公開"), "hidden": _l("非公開")}
-
-
 def status_explanations() -> dict:
     return {
         "pending": _l("ご意見は受け付けられ、事務局が公開前の確認をしています。"),
         "published": _l("ご意見は審議事項のページで公開されています。"),
         "hidden": _l("ご意見は受け付けましたが、このサイトでは公開していません。"),
     }
-
-
-def response_category_labels() -> dict:
-    return {"reflect": _l("反映する"), "included": _l("既に盛り込み済み"), "reference": _l("今後の参考とする"),
-            "other": _l("その他")}
 
 
 def normalise_receipt(text: str | None) -> str | None:

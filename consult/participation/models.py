@@ -5,8 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.codes import (AGE_BANDS, CHANNEL_BITS, CHANNELS, RELATIONS, STATUSES,  # noqa: F401 (re-exported)
-                          VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED)
+from ..core.codes import AGE_BANDS, CHANNELS, RELATIONS, STATUSES, VOTE_VALUES
 from ..core.text import search_key
 from ..extensions import db
 from ..i18n import utcnow

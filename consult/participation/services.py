@@ -15,15 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from ..auth.permissions import may_participate
 from ..consultation.models import Consultation, Proposal, Section, Topic, Ward, accepts
 from ..core import fields
-from ..core.codes import RECEIPT_ALPHABET
+from ..core.codes import (AGE_BANDS, CHANNEL_BITS, RECEIPT_ALPHABET, RELATIONS, VOTE_VALUES, WARD_OUTSIDE,
+                          WARD_UNDISCLOSED)
 from ..core.errors import InvalidInput, NotAccepting
-from ..core.labels import age_band_labels, relation_labels, vote_labels, ward_choices  # noqa: F401 (re-exported)
 from ..core.text import has_forbidden_characters, normalise_newlines, visible_length
 from ..extensions import db
 from ..i18n import utcnow
 from . import tallies
-from .models import (AGE_BANDS, CHANNEL_BITS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED, Comment,
-                     Participant, Support, Vote, VoteTally)
+from .models import Comment, Participant, Support, Vote, VoteTally
 
 BODY_MAX = 2000
 

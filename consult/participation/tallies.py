@@ -20,8 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import attributes
 
 from ..consultation.models import Proposal
+from ..core.codes import CHANNEL_BITS
 from ..i18n import utcnow
-from .models import CHANNEL_BITS, Comment, Participant, Vote, VoteRollup, VoteTally
+from .models import Comment, Participant, Vote, VoteRollup, VoteTally
 
 V, P, T, R, C = Vote.__table__, Participant.__table__, VoteTally.__table__, VoteRollup.__table__, Comment.__table__
 ROLLUP_KEY = ("proposal_id", "ward_code", "channel", "value", "day")

@@ -4,14 +4,15 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 
 from ..auth.permissions import can
-from ..consultation.services import get_topic_or_404, live_proposals, live_sections
+from ..consultation.services import get_topic_or_404, live_proposals, live_sections, ward_choices
 from ..core.errors import InvalidInput, NotAccepting
-from ..core.labels import age_band_labels, relation_labels, vote_labels, ward_choices
+from ..core.labels import age_band_labels, relation_labels, vote_labels
 from ..extensions import db
 from ..ratelimit import public_write
 from . import bp
 from .identity import current_participant, ensure_participant
 from .models import Comment
+from .pages import render_topic
 from .services import (cast_vote, new_submission_key, remember_profile, submit_comment, support_comment,
                        validate_comment, validate_profile)
 
@@ -99,7 +100,7 @@ def comment_done(slug: str):
     receipt_no = session.get("last_receipt")
     comment = db.session.query(Comment).filter_by(receipt_no=receipt_no).one_or_none() if receipt_no else None
     if comment is None or comment.topic_id != topic.id:
-        return redirect(url_for("consultation.topic", slug=topic.slug))
+        return redirect(url_for("participation.topic", slug=topic.slug))
     return render_template("participation/comment_done.html", topic=topic, consultation=topic.consultation,
                            comment=comment)
 
@@ -107,7 +108,6 @@ def comment_done(slug: str):
 @bp.route("/topics/<slug>/proposals/<key>/vote", methods=["POST"])
 @public_write("RATE_LIMIT_VOTES")
 def vote(slug: str, key: str):
-    from ..consultation.views import render_topic  # here, to keep the two areas' imports acyclic
 
     topic = get_topic_or_404(slug)
     proposal = next((p for p in topic.proposals if p.key == key and p.withdrawn_at_utc is None), None)
@@ -131,7 +131,7 @@ def vote(slug: str, key: str):
         return _not_accepting(topic)
     flash(_("「%(choice)s」で受け付けました。いつでも変更できます。",
             choice=vote_labels()[request.form["value"]]), "success")
-    return redirect(url_for("consultation.topic", slug=topic.slug, _anchor=f"proposal-{proposal.key}"), code=303)
+    return redirect(url_for("participation.topic", slug=topic.slug, _anchor=f"proposal-{proposal.key}"), code=303)
 
 
 @bp.route("/comments/<int:comment_id>/support", methods=["POST"])
@@ -145,5 +145,5 @@ def support(comment_id: int):
     except NotAccepting:
         return _not_accepting(comment.topic)
     flash(_("賛同しました。") if added else _("このご意見にはすでに賛同しています。"), "success")
-    return redirect(url_for("consultation.topic", slug=comment.topic.slug, _anchor=f"comment-{comment.id}"),
+    return redirect(url_for("participation.topic", slug=comment.topic.slug, _anchor=f"comment-{comment.id}"),
                     code=303)

@@ -11,22 +11,23 @@ from sqlalchemy import func, select
 from .. import pagecache
 from ..audit.models import AuditEvent
 from ..consultation.models import Consultation, Ward
-from ..consultation.versions import _CLOSE, _clock, _consultation_shown, _last, _rows
+from ..consultation.versions import CLOSE, clock, consultation_shown
+from ..pagecache import last_id, version_rows
 from .models import BudgetItem, OtherCity, OtherCityProject, ReferenceDocument, StaffOpinion, WardBudget
 
 
 def _statement():
     items = (select(func.count(BudgetItem.id)).scalar_subquery(),
              select(func.coalesce(func.sum(BudgetItem.amount), 0)).scalar_subquery())
-    return (select(Consultation.title, *_consultation_shown(), _last(AuditEvent.id), _last(Ward.id),
-                   _last(WardBudget.id), *items, _last(StaffOpinion.id), _last(OtherCity.id),
-                   _last(OtherCityProject.id), _last(ReferenceDocument.id), pagecache.snapshot_column())
+    return (select(Consultation.title, *consultation_shown(), last_id(AuditEvent.id), last_id(Ward.id),
+                   last_id(WardBudget.id), *items, last_id(StaffOpinion.id), last_id(OtherCity.id),
+                   last_id(OtherCityProject.id), last_id(ReferenceDocument.id), pagecache.snapshot_column())
             .order_by(Consultation.id.desc()).limit(1))
 
 
 def reference_version(**_view_args) -> pagecache.Version | None:
-    rows = _rows("reference", _statement)
+    rows = version_rows("reference", _statement)
     if not rows:
         return None
     *values, snapshot = rows[0]
-    return pagecache.version((*values, _clock(values[1 + _CLOSE])), snapshot)  # after the title
+    return pagecache.version((*values, clock(values[1 + CLOSE])), snapshot)  # after the title

@@ -4,12 +4,11 @@ comments for anyone, rate limited per address)."""
 from flask import Response, abort, current_app, render_template
 
 from ..consultation.services import current_consultation
-from ..participation.services import vote_labels
+from ..core.labels import response_category_labels, vote_labels
 from ..ratelimit import address_key, limiter
 from ..secretariat.exports import open_data_csv
 from ..secretariat.exports.downloads import download
 from ..secretariat.figures import pct
-from ..secretariat.labels import response_category_labels
 from . import bp, services
 
 # The whole file for anyone: a few downloads a minute per address are plenty (a hashed address key).

@@ -16,12 +16,13 @@ import click
 from flask import current_app, render_template
 from markupsafe import Markup
 
-from ..consultation.services import current_consultation
+from ..consultation.services import current_consultation, ward_choices
+from ..core.errors import InvalidInput
+from ..core.labels import verdict_labels, vote_labels
 from ..extensions import db
-from ..participation.services import InvalidInput, vote_labels, ward_choices
 from . import bp, document, exports
 from .filters import parse_filter
-from .labels import verdict_labels
+from .views import template_helpers
 
 
 @bp.cli.group("export")
@@ -116,8 +117,6 @@ def export_document(output, status, **kwargs):
         if suffix == ".xlsx":
             document.write_document_workbook(str(output), doc)
         else:
-            from .views import template_helpers
-
             html = render_template("secretariat/document_standalone.html", doc=doc, vote_labels=vote_labels(),
                                    verdicts=verdict_labels(), ward_labels=dict(ward_choices()),
                                    css=Markup(_print_css()), **template_helpers())

@@ -14,15 +14,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..consultation.models import Consultation, Meeting, Topic
+from ..core.codes import CHANNELS, VOTE_VALUES
+from ..core.labels import channel_labels, response_category_labels, verdict_labels, vote_labels
 from ..extensions import db
 from ..i18n import approximate_date, to_jst, utcnow, wareki
-from ..participation.models import CHANNELS, VOTE_VALUES
-from ..participation.services import vote_labels
 from . import charts, stats
 from .exports.sheets import write_representativeness
 from .exports.xlsx import Book
 from .filters import ReviewFilter
-from .labels import channel_labels, response_category_labels, verdict_labels
 
 QUOTES_PER_TOPIC = 3
 QUOTE_MAX = 200

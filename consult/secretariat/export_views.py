@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.permissions import requires
+from ..core.errors import InvalidInput
 from ..extensions import db
-from ..participation.services import InvalidInput
 from . import bp, document, exports
 from .filters import parse_filter
 from .views import consultation_or_404, filter_error_page, filter_options, filter_or_errors, first_values

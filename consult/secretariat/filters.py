@@ -20,14 +20,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..consultation.models import Proposal, Topic
+from ..consultation.services import ward_choices
+from ..core.codes import CHANNELS
 from ..core.errors import InvalidInput
-from ..core.labels import ward_choices
+from ..core.labels import channel_labels, status_labels
 from ..core.text import has_forbidden_characters, nfkc, search_key
 from ..extensions import db
 from ..i18n import JST
-from ..participation.models import CHANNELS, Comment, Participant, Vote, VoteRollup
+from ..participation.models import Comment, Participant, Vote, VoteRollup
 from ..workshops.models import Workshop, WorkshopSeat
-from .labels import channel_labels, status_labels
 from .models import OpinionGroup
 
 # "active" (the default of the review pages) leaves out hidden comments — spam, abuse and

@@ -12,12 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from ..audit import record, snapshot
 from ..consultation.models import Topic
+from ..core.errors import InvalidInput
+from ..core.text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 from ..extensions import db
 from ..participation.models import Comment
-from ..participation.services import InvalidInput
 from ..workshops.models import Theme, Workshop
 from ..workshops.signals import workshop_closed
-from ..text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 from .filters import clean_arg, small_int
 from .models import RESPONSE_CATEGORIES, OpinionGroup
 

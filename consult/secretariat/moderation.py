@@ -14,13 +14,13 @@ from sqlalchemy.orm import selectinload
 from ..audit import record, snapshot
 from ..consultation.models import Section
 from ..core.errors import InvalidInput
+from ..core.labels import hide_reason_labels
 from ..core.text import has_forbidden_characters, normalise_newlines, visible_length
 from ..extensions import db
 from ..i18n import utcnow
 from ..participation.models import Comment
 from ..participation.services import BODY_MAX
 from .filters import ReviewFilter, small_int
-from .labels import hide_reason_labels
 
 AUDIT_FIELDS = ("status", "body_published", "hidden_reason", "published_at_utc", "moderated_at_utc")
 NOTE_MAX = 500

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, func, literal_column, or_, select, union
 
 from ..consultation.models import Consultation, Proposal, Topic, Ward
+from ..consultation.services import ward_choices
+from ..core.codes import AGE_BANDS, CHANNEL_BITS, CHANNELS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED
 from ..extensions import db
-from ..participation.models import (AGE_BANDS, CHANNEL_BITS, CHANNELS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE,
-                                    WARD_UNDISCLOSED, Comment, Participant, Support, Vote, VoteRollup)
-from ..participation.services import ward_choices
+from ..participation.models import Comment, Participant, Support, Vote, VoteRollup
 from ..workshops.models import Theme, Workshop, WorkshopSeat
 from .filters import ReviewFilter
 from .models import OpinionGroup

@@ -13,16 +13,16 @@ from .. import audit
 from ..auth.permissions import can, requires
 from ..auth.views import add_staff_link
 from ..consultation.models import Topic
-from ..consultation.services import current_consultation
+from ..consultation.services import current_consultation, ward_choices
+from ..core.codes import CHANNELS
+from ..core.errors import InvalidInput
+from ..core.labels import (age_band_labels, channel_labels, group_state_labels, hide_reason_labels, relation_labels,
+                           response_category_labels, status_labels, verdict_labels, vote_labels)
 from ..extensions import db
-from ..participation.models import CHANNELS, Comment
-from ..participation.services import (InvalidInput, age_band_labels, relation_labels, vote_labels,
-                                      ward_choices)
+from ..participation.models import Comment
 from ..workshops.models import Workshop
 from . import bp, charts, document, figures, flags, groups, moderation, stats
 from .filters import ReviewFilter, clean_arg, parse_filter, small_int, status_choices
-from .labels import (channel_labels, group_state_labels, hide_reason_labels, response_category_labels,
-                     status_labels, verdict_labels)
 from .models import OpinionGroup
 
 PER_PAGE = 50

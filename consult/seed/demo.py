@@ -4,17 +4,24 @@ Every row it makes carries ``is_demo = True`` and shows a デモ badge. It refus
 database that already holds real participation, so a real deployment never gets it by accident.
 """
 
+import os
 import random
+import secrets
 from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
+from ..auth.models import User
+from ..auth.services import create_user
 from ..consultation.models import Consultation, Proposal, Topic, Ward
+from ..core.codes import AGE_BANDS, RELATIONS
 from ..extensions import db
 from ..i18n import JST, to_jst, utcnow
 from ..participation import tallies
-from ..participation.models import AGE_BANDS, RELATIONS, Comment, Participant, Support, Vote
+from ..participation.models import Comment, Participant, Support, Vote
 from ..participation.services import new_receipt_no
+from ..workshops.models import Workshop
 
 # Synthetic opinions, written for the demo; one topic's list is drawn from at random.
 OPINIONS = {
@@ -157,14 +164,6 @@ def make_demo_staff(instance_path: str) -> list[tuple[str, str, str]]:
 
     Returns (email, role, password) for the accounts made now; existing accounts are left alone.
     """
-    import os
-    import secrets
-    from pathlib import Path
-
-    from ..auth.models import User
-    from ..auth.services import create_user
-    from ..workshops.models import Workshop
-
     made = []
     for email, role, name, workshop_keys in DEMO_STAFF:
         if db.session.scalar(select(User).where(User.email == email)) is not None:

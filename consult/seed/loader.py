@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from ..consultation.models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
 from ..extensions import db
+from ..reference.models import BudgetItem, OtherCity, OtherCityProject, ReferenceDocument, StaffOpinion, WardBudget
 from ..workshops.models import Workshop, WorkshopTable
-from ..reference.models import (BudgetItem, OtherCity, OtherCityProject, ReferenceDocument, StaffOpinion,
-                                WardBudget)
 
 DATA_DIR = Path(__file__).parent / "data"
 

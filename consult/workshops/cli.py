@@ -8,8 +8,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..extensions import db
-from . import bp
-from . import services as ws
+from . import bp, services as ws
 from .models import Workshop
 
 

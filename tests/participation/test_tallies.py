@@ -12,7 +12,8 @@ from sqlalchemy.engine import make_url
 from consult.consultation.models import Proposal
 from consult.extensions import db
 from consult.participation import tallies
-from consult.participation.models import CHANNEL_BITS, Comment, Participant, Vote, VoteRollup, VoteTally
+from consult.participation.models import Comment, Participant, Vote, VoteRollup, VoteTally
+from consult.core.codes import CHANNEL_BITS
 from consult.participation.services import cast_vote, create_participant, remember_profile, vote_counts
 from tests.served import Browser, serve
 

@@ -69,7 +69,7 @@ def test_close_turns_themes_into_proposed_opinion_groups(app, staff, workshop):
 
 def test_closed_workshop_notes_count_with_web_comments(app, staff, workshop):
     """Workshop notes are ordinary comments: once published they show with the web's."""
-    from consult.consultation.services import published_page
+    from consult.participation.reading import published_page
 
     client, user = staff("facilitator")
     w = workshop("ws-nishi", facilitator=user, open=True)

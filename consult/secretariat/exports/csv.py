@@ -12,7 +12,8 @@ from typing import Any, Callable, Iterable, Iterator
 from ..filters import ReviewFilter
 from .cp932 import Cp932Report, to_cp932
 from .formulas import inert
-from .rows import CHUNK_ROWS, PROGRESS_ROWS, Cells, comment_columns, comment_rows, open_data_columns, open_data_rows, plan
+from .rows import (CHUNK_ROWS, PROGRESS_ROWS, Cells, comment_columns, comment_rows, open_data_columns,
+                   open_data_rows, plan)
 
 ENCODINGS = ("utf-8-sig", "cp932")
 CSV_FLUSH_BYTES = 64 * 1024

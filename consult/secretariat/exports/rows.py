@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from ...consultation.models import Proposal, Section, SectionRevision, Topic
+from ...consultation.services import ward_choices
+from ...core.labels import age_band_labels, channel_labels, relation_labels, response_category_labels, status_labels
 from ...extensions import db
 from ...i18n import to_jst
 from ...participation.models import Comment
-from ...participation.services import age_band_labels, relation_labels, ward_choices
 from ...workshops.models import Theme, Workshop, WorkshopTable
 from ..filters import ReviewFilter
-from ..labels import channel_labels, response_category_labels, status_labels
 from ..models import OpinionGroup
 
 CHUNK_ROWS = 1000  # rows fetched per round trip and per written chunk

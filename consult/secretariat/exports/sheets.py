@@ -8,12 +8,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...consultation.models import Topic
+from ...core.labels import channel_labels, group_state_labels, response_category_labels, verdict_labels, vote_labels
 from ...extensions import db
 from ...i18n import to_jst, utcnow
-from ...participation.services import vote_labels
 from .. import stats
 from ..filters import ReviewFilter
-from ..labels import channel_labels, group_state_labels, response_category_labels, verdict_labels
 from .rows import CHUNK_ROWS, DATETIME_KEYS, comment_columns, comment_rows, jst, plan
 from .xlsx import Book, Sheet, XlsxCells
 

@@ -15,7 +15,7 @@ One module per purpose: ``lifecycle`` (prepare, open, close), ``phone`` (seats, 
 The names below are what the CLI, the tests and the benchmark use; the views import the modules.
 """
 
-from ...participation.services import InvalidInput, NotAccepting
+from ...core.errors import InvalidInput, NotAccepting
 from .board import create_theme
 from .common import CODE_ALPHABET, WrongState, find_by_code, is_well_formed_code, new_join_code, normalise_code
 from .lifecycle import close_workshop, open_workshop

@@ -7,10 +7,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...audit import record
+from ...core.errors import InvalidInput
+from ...core.text import has_forbidden_characters, nfkc
 from ...extensions import db
 from ...participation.models import Comment
-from ...participation.services import InvalidInput
-from ...text import has_forbidden_characters, nfkc
 from ..models import Theme, Workshop
 from .common import int_of, require_not_closed, text_of, topic_of
 

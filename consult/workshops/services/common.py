@@ -9,12 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...consultation.models import Consultation, Topic
+from ...core.errors import NotAccepting
+from ...core.text import has_forbidden_characters, nfkc, visible_length
 from ...edge import MAX_ID, parse_int
 from ...extensions import db
 from ...i18n import utcnow
 from ...participation.models import Comment, Participant
-from ...participation.services import NotAccepting, new_receipt_no
-from ...text import has_forbidden_characters, nfkc, visible_length
+from ...participation.services import new_receipt_no
 from ..models import Workshop, WorkshopTable
 
 # Join codes: no 0/O, 1/I to misread from a projector at the back of a hall.
@@ -29,14 +30,6 @@ class WrongState(Exception):
     def __init__(self, message):
         super().__init__("wrong state")
         self.message = message
-
-
-def state_labels() -> dict[str, Any]:
-    return {"planned": _l("準備中"), "open": _l("開催中"), "closed": _l("終了")}
-
-
-def channel_labels() -> dict[str, Any]:
-    return {"workshop": _l("スマートフォン"), "paper": _l("紙の付箋"), "web": _l("ウェブ")}
 
 
 def normalise_code(text: str | None) -> str:

@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from ...audit import record, snapshot
 from ...auth.models import User
 from ...consultation.models import Consultation, Topic, Ward
+from ...core.errors import InvalidInput
+from ...core.text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 from ...extensions import db
 from ...i18n import JST, to_jst, utcnow
 from ...participation.models import Comment
-from ...participation.services import InvalidInput
-from ...text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 from ..models import DotVote, Theme, Workshop, WorkshopSeat, WorkshopTable
 from ..signals import workshop_closed
 from .common import WrongState, int_of, new_join_code, text_of, values_of

@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ...audit import record
+from ...core.errors import InvalidInput
+from ...core.text import nfkc, normalise_newlines, search_key, visible_length
 from ...extensions import db
 from ...participation.models import Comment
-from ...participation.services import InvalidInput
-from ...text import nfkc, normalise_newlines, search_key, visible_length
 from ..models import DotVote, Workshop
 from .common import check_note_body, int_of, new_comment, require_not_closed, table_of, text_of, topic_of
 

@@ -13,10 +13,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ...consultation.models import Proposal, Topic
+from ...consultation.services import ward_choices
+from ...core.codes import AGE_BANDS, RELATIONS
+from ...core.errors import InvalidInput, NotAccepting
+from ...core.text import normalise_newlines
 from ...extensions import db
-from ...participation.models import AGE_BANDS, RELATIONS, Comment, Participant
-from ...participation.services import InvalidInput, NotAccepting, ward_choices
-from ...text import normalise_newlines
+from ...participation.models import Comment, Participant
 from ..models import DotVote, Workshop, WorkshopSeat
 from .common import check_note_body, new_comment, require_open, table_of, text_of, topic_of
 

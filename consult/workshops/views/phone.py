@@ -9,11 +9,12 @@ back, so that nothing typed is lost).
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ...consultation.services import live_proposals
+from ...consultation.services import live_proposals, ward_choices
+from ...core.errors import InvalidInput, NotAccepting
+from ...core.labels import age_band_labels, relation_labels
 from ...extensions import db
 from ...participation.identity import current_participant, ensure_participant
-from ...participation.services import (InvalidInput, NotAccepting, age_band_labels, new_submission_key,
-                                       relation_labels, ward_choices)
+from ...participation.services import new_submission_key
 from ...ratelimit import public_write
 from .. import bp
 from ..models import Workshop

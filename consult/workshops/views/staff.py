@@ -19,15 +19,16 @@ from ...auth.permissions import can, ensure, requires
 from ...auth.views import add_staff_link
 from ...consultation.models import Consultation
 from ...consultation.services import current_consultation, wards
+from ...core.errors import InvalidInput, NotAccepting
+from ...core.labels import channel_labels, workshop_state_labels
 from ...extensions import db
 from ...i18n import is_english, to_jst
-from ...participation.services import InvalidInput, NotAccepting
 from ...security import refuse_cross_site
 from .. import bp
 from ..models import Workshop
 from ..qr import qr_svg
 from ..services.board import create_theme, delete_theme, move_notes, theme_of, update_theme
-from ..services.common import WrongState, channel_labels, state_labels, values_of
+from ..services.common import WrongState, values_of
 from ..services.lifecycle import (close_workshop, create_workshop, facilitator_choices, local_input_value,
                                   open_workshop, update_workshop, validate_workshop)
 from ..services.paper import add_paper_notes, delete_paper_note, paper_note_of, update_paper_note
@@ -86,7 +87,7 @@ def _choices(workshop: Workshop) -> dict:
 
 
 def _labels() -> dict:
-    return {"state_labels": state_labels(), "channel_labels": channel_labels()}
+    return {"state_labels": workshop_state_labels(), "channel_labels": channel_labels()}
 
 
 # --- the console ------------------------------------------------------------------------------

@@ -244,7 +244,7 @@ def test_a_page_is_kept_only_while_the_transactions_it_could_not_see_are_in_prog
 
 
 def test_a_version_read_inside_a_transaction_shares_its_snapshot(app, topic):
-    from consult.consultation.versions import topic_version
+    from consult.participation.versions import topic_version
 
     apart = topic_version("roles")  # a connection of its own
     topic("roles")  # the session reads: the version must now come from the same transaction

@@ -1,16 +1,19 @@
+"""The public pages citizens read: the home page with its timeline, one page per topic (its
+sections, proposals with their votes, published comments) and the privacy notice."""
+
 from flask import abort, current_app, render_template, request
 from sqlalchemy import func, select
 
+from ..consultation.services import (current_consultation, get_topic_or_404, live_proposals, live_sections,
+                                     topic_page_loads, ward_choices)
+from ..core.labels import age_band_labels, relation_labels, vote_labels
 from ..edge import MAX_PAGE, query_int
 from ..extensions import db
-from ..participation import identity
-from ..participation.models import Comment, Participant
-from ..participation.services import (age_band_labels, participant_votes, relation_labels, vote_counts,
-                                      vote_labels, votes_total, ward_choices)
 from ..pagecache import cached_page
-from . import bp
-from .services import (current_consultation, get_topic_or_404, live_proposals, live_sections, published_page,
-                       topic_page_loads)
+from . import bp, identity
+from .models import Comment, Participant
+from .reading import published_page
+from .services import participant_votes, vote_counts, votes_total
 from .versions import home_version, topic_version
 
 
@@ -25,7 +28,7 @@ def home():
         Comment.topic_id == t.id, Comment.status == "published")) for t in consultation.topics}
     participants = db.session.scalar(select(func.count(Participant.id)))
     votes = votes_total()  # from the tally, not a count of the vote rows
-    return render_template("consultation/home.html", consultation=consultation,
+    return render_template("participation/home.html", consultation=consultation,
                            comment_counts=comment_counts, participants=participants, votes=votes)
 
 
@@ -48,7 +51,7 @@ def render_topic(topic, status: int = 200, **extra):
     comments, total = published_page(topic=topic, ward_code=ward, page=page, per_page=per_page)
     participant = identity.current_participant()
     return render_template(
-        "consultation/topic.html", topic=topic, consultation=topic.consultation,
+        "participation/topic.html", topic=topic, consultation=topic.consultation,
         sections=live_sections(topic), proposals=live_proposals(topic),
         counts=vote_counts(topic), my_votes=participant_votes(participant, topic),
         participant=participant, comments=comments, total=total, page=page, per_page=per_page,
@@ -58,4 +61,4 @@ def render_topic(topic, status: int = 200, **extra):
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("consultation/privacy.html", consultation=current_consultation())
+    return render_template("participation/privacy.html", consultation=current_consultation())
