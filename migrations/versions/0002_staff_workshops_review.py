@@ -5,6 +5,9 @@ Revises: 0001
 Create Date: 2026-11-26 01:26:11.631032
 
 """
+import re
+import unicodedata
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -195,8 +198,10 @@ def upgrade():
 
     # ### end Alembic commands ###
 
-    # Fill the search key of the comments already stored (NFKC, case-folded, spaces collapsed).
-    from consult.text import search_key
+    # Fill the search key of the comments already stored (NFKC, case-folded, spaces collapsed), by
+    # the rule of this revision, written here so that the migration does not change with the app.
+    def search_key(text):
+        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
 
     comment = sa.table('comment', sa.column('id', sa.Integer), sa.column('body', sa.Text),
                        sa.column('search_text', sa.Text))
