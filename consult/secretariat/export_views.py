@@ -13,7 +13,8 @@ from ..core.errors import InvalidInput
 from ..extensions import db
 from . import bp, document, exports
 from .filters import parse_filter
-from .views import consultation_or_404, filter_error_page, filter_options, filter_or_errors, first_values
+from .views import (consultation_or_404, filter_error_page, filter_options, filter_or_errors, filter_values,
+                    first_values)
 
 
 @bp.route("/staff/review/document.xlsx")
@@ -87,10 +88,8 @@ def export_comments():
     except InvalidInput as exc:
         export_errors = exc.errors
     if filter_errors or export_errors:
-        values = {k: request.args.get(k, "") for k in ("topic", "ward", "channel", "workshop", "status", "group",
-                                                        "from", "to", "q")}
-        return _exports_page(consultation, f, values=values, errors=filter_errors, export_errors=export_errors,
-                             status=422)
+        return _exports_page(consultation, f, values=filter_values(), errors=filter_errors,
+                             export_errors=export_errors, status=422)
     if options.format == "csv" and options.encoding == "cp932" and request.args.get("checked") != "1":
         report = exports.cp932_check(f, options.replacement)
         return render_template("secretariat/cp932_report.html", report=report, f=f,

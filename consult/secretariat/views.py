@@ -85,10 +85,16 @@ def filter_or_errors(default_status: str = "active"):
         return consultation, None, exc.errors
 
 
+FILTER_FIELDS = ("topic", "ward", "channel", "workshop", "status", "group", "from", "to", "q")
+
+
+def filter_values() -> dict[str, str]:
+    """The filter form's fields as sent, to show them again beside their errors."""
+    return {k: request.args.get(k, "") for k in FILTER_FIELDS}
+
+
 def filter_error_page(template: str, consultation, errors, **extra):
-    values = {k: request.args.get(k, "") for k in ("topic", "ward", "channel", "workshop", "status", "group",
-                                                    "from", "to", "q")}
-    return render_template(template, consultation=consultation, f=None, values=values, errors=errors,
+    return render_template(template, consultation=consultation, f=None, values=filter_values(), errors=errors,
                            options=filter_options(consultation.id), **extra), 422
 
 

@@ -68,18 +68,19 @@ class Sheet:
                    progress=None) -> int:
         """SQL rows through their converters (:class:`XlsxCells` of this sheet), from ``row`` on;
         returns how many were written. The inner loop of a large export: one call per cell."""
-        cols = list(enumerate(converters))
-        r = self.row
+        cols = [(col, i, convert) for col, (i, convert) in enumerate(converters)]
+        first = r = self.row
         for values in rows:
-            for col, (i, convert) in cols:
+            for col, i, convert in cols:
                 cell = convert(values[i])
                 if cell is not None:
-                    cell[0](r, col, cell[1])
+                    write, value = cell
+                    write(r, col, value)
             r += 1
-            if progress and (r - self.row) % PROGRESS_ROWS == 0:
-                progress(r - self.row)
-        n, self.row = r - self.row, r
-        return n
+            if progress and not (r - first) % PROGRESS_ROWS:
+                progress(r - first)
+        self.row = r
+        return r - first
 
 
 class XlsxCells(Cells):
