@@ -3,11 +3,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..core import fields
 from ..extensions import db, login_manager
 from ..ratelimit import limiter
 from ..security import safe_path
 from . import bp
-from .forms import LoginForm
 from .models import User
 from .permissions import can, requires
 from .services import authenticate
@@ -22,18 +22,27 @@ def load_user(user_id: str):
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN"], methods=["POST"])
 def login():
-    form = LoginForm()
     target = request.args.get("next")
-    if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is not None:
-            login_user(user)
-            return redirect(safe_path(target) or url_for("auth.staff_home"), code=303)
-        form.password.errors.append(
-            _("メールアドレスかパスワードが正しくありません。続けて失敗すると、しばらくログインできなくなります。"))
-        return render_template("auth/login.html", form=form), 401
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+    errors: dict = {}
+    email = ""
+    if request.method == "POST":
+        email = fields.text(request.form, "email", errors, label=_l("メールアドレス"), max_len=254, required=True,
+                            single_line=True)
+        password = fields.raw(request.form, "password")  # as typed: never trimmed or normalised
+        if not password:
+            fields.add(errors, "password", _l("パスワードを入力してください。"))
+        elif len(password) > 200:
+            fields.add(errors, "password", _l("パスワードは200文字以内です。"))
+        if not errors:
+            user = authenticate(email, password)
+            if user is not None:
+                login_user(user)
+                return redirect(safe_path(target) or url_for("auth.staff_home"), code=303)
+            fields.add(errors, "password", _l(
+                "メールアドレスかパスワードが正しくありません。続けて失敗すると、しばらくログインできなくなります。"))
+            return render_template("auth/login.html", email=email, errors=errors), 401
+    status = 422 if errors else 200
+    return render_template("auth/login.html", email=email, errors=errors), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -279,8 +279,10 @@ def add_revision(section: Section, value: SectionInput, user, *, note_for_audit:
     return revision
 
 
-def _move(items: list, item, direction: str, is_live) -> bool:
-    """Swap ``item`` with its live neighbour up or down; renumber positions 1..n. False at an end."""
+def _move(kind: str, items: list, item, direction: str, key, is_live, user) -> bool:
+    """Swap ``item`` with its live neighbour up or down, renumber positions 1..n and log the order
+    before and after (by ``key``: anchors, proposal keys). False at an end: nothing changes."""
+    before = {key(x): x.position for x in items}
     ordered = sorted(items, key=lambda x: (x.position, x.id))
     live = [x for x in ordered if is_live(x)]
     if item not in live or direction not in ("up", "down"):
@@ -293,17 +295,14 @@ def _move(items: list, item, direction: str, is_live) -> bool:
     ordered[a], ordered[b] = ordered[b], ordered[a]
     for position, x in enumerate(ordered, start=1):
         x.position = position
+    audit.record(user, f"{kind}.move", kind, item.id, before={"positions": before},
+                 after={"positions": {key(x): x.position for x in items}}, note=direction)
     return True
 
 
 def move_section(section: Section, direction: str, user) -> bool:
-    before = {s.anchor: s.position for s in section.topic.sections}
-    if not _move(section.topic.sections, section, direction, lambda s: s.retired_at_utc is None):
-        return False
-    after = {s.anchor: s.position for s in section.topic.sections}
-    audit.record(user, "section.move", "section", section.id, before={"positions": before},
-                 after={"positions": after}, note=direction)
-    return True
+    return _move("section", section.topic.sections, section, direction, lambda s: s.anchor,
+                 lambda s: s.retired_at_utc is None, user)
 
 
 def retire_section(section: Section, user) -> None:
@@ -394,13 +393,8 @@ def set_proposal_text(proposal: Proposal, text: str, user, *, note_for_audit: st
 
 
 def move_proposal(proposal: Proposal, direction: str, user) -> bool:
-    before = {p.key: p.position for p in proposal.topic.proposals}
-    if not _move(proposal.topic.proposals, proposal, direction, lambda p: p.withdrawn_at_utc is None):
-        return False
-    after = {p.key: p.position for p in proposal.topic.proposals}
-    audit.record(user, "proposal.move", "proposal", proposal.id, before={"positions": before},
-                 after={"positions": after}, note=direction)
-    return True
+    return _move("proposal", proposal.topic.proposals, proposal, direction, lambda p: p.key,
+                 lambda p: p.withdrawn_at_utc is None, user)
 
 
 def proposal_usage(proposals) -> dict[int, dict[str, int]]:

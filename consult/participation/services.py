@@ -52,17 +52,17 @@ def validate_profile(data: Mapping, errors: dict) -> tuple[str, str, str | None]
     """Ward, relation and optional age band; messages go into ``errors``."""
     ward_code = fields.string(data, "ward", errors)
     if not ward_code and "ward" not in errors:
-        errors.setdefault("ward", []).append(_l("お住まいの区などを選んでください（「回答しない」も選べます）。"))
+        fields.add(errors, "ward", _l("お住まいの区などを選んでください（「回答しない」も選べます）。"))
     elif ward_code not in _ward_codes():
-        errors.setdefault("ward", []).append(_l("区の選択肢にない値です。一覧から選んでください。"))
+        fields.add(errors, "ward", _l("区の選択肢にない値です。一覧から選んでください。"))
     relation = fields.string(data, "relation", errors)
     if not relation and "relation" not in errors:
-        errors.setdefault("relation", []).append(_l("区との関わりを選んでください。"))
+        fields.add(errors, "relation", _l("区との関わりを選んでください。"))
     elif relation not in RELATIONS:
-        errors.setdefault("relation", []).append(_l("区との関わりの選択肢にない値です。"))
+        fields.add(errors, "relation", _l("区との関わりの選択肢にない値です。"))
     age_band = fields.string(data, "age_band", errors) or None
     if age_band is not None and age_band not in AGE_BANDS:
-        errors.setdefault("age_band", []).append(_l("年代の選択肢にない値です。"))
+        fields.add(errors, "age_band", _l("年代の選択肢にない値です。"))
     return ward_code, relation, age_band
 
 
@@ -75,13 +75,13 @@ def validate_comment(topic: Topic, data: Mapping) -> CommentDraft:
     if anchor:
         section = next((s for s in topic.sections if s.anchor == anchor and s.retired_at_utc is None), None)
         if section is None:
-            errors.setdefault("section", []).append(_l("この論点にない節です。"))
+            fields.add(errors, "section", _l("この論点にない節です。"))
     proposal = None
     key = fields.string(data, "proposal", errors)
     if key:
         proposal = next((p for p in topic.proposals if p.key == key and p.withdrawn_at_utc is None), None)
         if proposal is None:
-            errors.setdefault("proposal", []).append(_l("この論点にない提案です。"))
+            fields.add(errors, "proposal", _l("この論点にない提案です。"))
 
     ward_code, relation, age_band = validate_profile(data, errors)
 
@@ -90,16 +90,16 @@ def validate_comment(topic: Topic, data: Mapping) -> CommentDraft:
     if "body" in errors:
         pass
     elif length == 0:
-        errors.setdefault("body", []).append(_l("ご意見を入力してください。"))
+        fields.add(errors, "body", _l("ご意見を入力してください。"))
     elif length > BODY_MAX:
-        errors.setdefault("body", []).append(
+        fields.add(errors, "body", 
             _l("ご意見は%(max)d文字以内でお願いします（現在%(count)d文字）。", max=BODY_MAX, count=length))
     elif has_forbidden_characters(body):
-        errors.setdefault("body", []).append(_l("ご意見に使えない制御文字が含まれています。"))
+        fields.add(errors, "body", _l("ご意見に使えない制御文字が含まれています。"))
 
     consent = data.get("consent")
     if consent not in (True, "1", "on", "yes", "true"):
-        errors.setdefault("consent", []).append(_l("個人情報の取扱いに同意いただく必要があります。"))
+        fields.add(errors, "consent", _l("個人情報の取扱いに同意いただく必要があります。"))
 
     if errors:
         raise InvalidInput(errors)

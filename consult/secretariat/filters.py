@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from ..consultation.models import Proposal, Topic
 from ..consultation.services import ward_choices
+from ..core import fields
 from ..core.codes import CHANNELS
 from ..core.errors import InvalidInput
 from ..core.labels import channel_labels, status_labels
@@ -242,7 +243,7 @@ def _date(raw: str, name: str, errors: dict) -> date | None:
             raise ValueError
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
-        errors.setdefault(name, []).append(
+        fields.add(errors, name, 
             _l("日付は「2014-10-04」のように 年-月-日 の形で入力してください。"))
         return None
 
@@ -257,20 +258,20 @@ def parse_filter(args: Mapping[str, Any], consultation_id: int, *, default_statu
 
     topic_id, topic_slug = None, text("topic")
     if topic_slug and not clean_arg(topic_slug):
-        errors.setdefault("topic", []).append(_l("審議事項の指定が正しくありません。一覧から選んでください。"))
+        fields.add(errors, "topic", _l("審議事項の指定が正しくありません。一覧から選んでください。"))
     elif topic_slug:
         topic_id = db.session.scalar(select(Topic.id).where(Topic.consultation_id == consultation_id,
                                                             Topic.slug == topic_slug))
         if topic_id is None:
-            errors.setdefault("topic", []).append(_l("審議事項の指定が正しくありません。一覧から選んでください。"))
+            fields.add(errors, "topic", _l("審議事項の指定が正しくありません。一覧から選んでください。"))
 
     ward = text("ward")
     if ward and ward not in dict(ward_choices()):
-        errors.setdefault("ward", []).append(_l("区の指定が正しくありません。一覧から選んでください。"))
+        fields.add(errors, "ward", _l("区の指定が正しくありません。一覧から選んでください。"))
 
     channel = text("channel")
     if channel and channel not in CHANNELS:
-        errors.setdefault("channel", []).append(_l("経路は ウェブ・ワークショップ・紙 から選んでください。"))
+        fields.add(errors, "channel", _l("経路は ウェブ・ワークショップ・紙 から選んでください。"))
 
     workshop_id, raw = None, text("workshop")
     if raw:
@@ -279,11 +280,11 @@ def parse_filter(args: Mapping[str, Any], consultation_id: int, *, default_statu
                 select(Workshop.id).where(Workshop.id == number, Workshop.consultation_id == consultation_id)):
             workshop_id = number
         else:
-            errors.setdefault("workshop", []).append(_l("ワークショップの指定が正しくありません。一覧から選んでください。"))
+            fields.add(errors, "workshop", _l("ワークショップの指定が正しくありません。一覧から選んでください。"))
 
     status = text("status") or default_status
     if status not in STATUS_CHOICES:
-        errors.setdefault("status", []).append(_l("状態の指定が正しくありません。一覧から選んでください。"))
+        fields.add(errors, "status", _l("状態の指定が正しくありません。一覧から選んでください。"))
         status = default_status
 
     group = text("group")
@@ -293,7 +294,7 @@ def parse_filter(args: Mapping[str, Any], consultation_id: int, *, default_statu
             select(OpinionGroup.id).join(Topic, Topic.id == OpinionGroup.topic_id)
             .where(OpinionGroup.id == number, Topic.consultation_id == consultation_id))
         if not exists:
-            errors.setdefault("group", []).append(_l("意見グループの指定が正しくありません。一覧から選んでください。"))
+            fields.add(errors, "group", _l("意見グループの指定が正しくありません。一覧から選んでください。"))
             group = ""
         else:
             group = str(number)
@@ -301,13 +302,13 @@ def parse_filter(args: Mapping[str, Any], consultation_id: int, *, default_statu
     date_from = _date(text("from"), "from", errors)
     date_to = _date(text("to"), "to", errors)
     if date_from and date_to and date_from > date_to:
-        errors.setdefault("to", []).append(_l("期間の終わりが始まりより前になっています。"))
+        fields.add(errors, "to", _l("期間の終わりが始まりより前になっています。"))
 
     q = text("q")
     if len(q) > SEARCH_MAX:
-        errors.setdefault("q", []).append(_l("キーワードは%(max)d文字以内で入力してください。", max=SEARCH_MAX))
+        fields.add(errors, "q", _l("キーワードは%(max)d文字以内で入力してください。", max=SEARCH_MAX))
     elif has_forbidden_characters(q):
-        errors.setdefault("q", []).append(_l("キーワードに使えない制御文字が含まれています。"))
+        fields.add(errors, "q", _l("キーワードに使えない制御文字が含まれています。"))
 
     if errors:
         raise InvalidInput(errors)

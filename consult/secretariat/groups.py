@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit import record, snapshot
 from ..consultation.models import Topic
+from ..core import fields
 from ..core.errors import InvalidInput
 from ..core.text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 from ..extensions import db
@@ -31,12 +32,12 @@ def _clean(data: Mapping[str, Any], name: str, errors: dict, *, max_len: int, la
     value = data.get(name)
     value = normalise_newlines(value).strip() if isinstance(value, str) else ""
     if required and not value:
-        errors.setdefault(name, []).append(_l("%(field)sを入力してください。", field=label))
+        fields.add(errors, name, _l("%(field)sを入力してください。", field=label))
     elif visible_length(value) > max_len:
-        errors.setdefault(name, []).append(
+        fields.add(errors, name, 
             _l("%(field)sは%(max)d文字以内で入力してください。", field=label, max=max_len))
     elif has_forbidden_characters(value):
-        errors.setdefault(name, []).append(_l("%(field)sに使えない制御文字が含まれています。", field=label))
+        fields.add(errors, name, _l("%(field)sに使えない制御文字が含まれています。", field=label))
     return value
 
 

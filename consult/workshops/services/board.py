@@ -7,30 +7,31 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...audit import record
+from ...core import fields
 from ...core.errors import InvalidInput
 from ...core.text import has_forbidden_characters, nfkc
 from ...extensions import db
 from ...participation.models import Comment
 from ..models import Theme, Workshop
-from .common import int_of, require_not_closed, text_of, topic_of
+from .common import int_of, require_not_closed, topic_of
 
 THEME_NAME_MAX = 200
 
 
 def _theme_fields(workshop: Workshop, data: Mapping, errors: dict, *, theme: Theme | None = None):
-    name = nfkc(text_of(data, "name", errors)).strip()
+    name = nfkc(fields.string(data, "name", errors)).strip()
     if not name and "name" not in errors:
-        errors.setdefault("name", []).append(_l("テーマの名前を入力してください。"))
+        fields.add(errors, "name", _l("テーマの名前を入力してください。"))
     elif len(name) > THEME_NAME_MAX:
-        errors.setdefault("name", []).append(_l("テーマの名前は%(max)d文字以内にしてください。", max=THEME_NAME_MAX))
+        fields.add(errors, "name", _l("テーマの名前は%(max)d文字以内にしてください。", max=THEME_NAME_MAX))
     elif has_forbidden_characters(name):
-        errors.setdefault("name", []).append(_l("使えない制御文字が含まれています。"))
+        fields.add(errors, "name", _l("使えない制御文字が含まれています。"))
     elif db.session.scalar(select(Theme.id).where(Theme.workshop_id == workshop.id, Theme.name == name,
                                                   Theme.id != (theme.id if theme else -1))):
-        errors.setdefault("name", []).append(_l("同じ名前のテーマがあります。"))
-    topic = topic_of(workshop, text_of(data, "topic", errors))
+        fields.add(errors, "name", _l("同じ名前のテーマがあります。"))
+    topic = topic_of(workshop, fields.string(data, "topic", errors))
     if topic is None and "topic" not in errors:
-        errors.setdefault("topic", []).append(_l("テーマの審議事項を選んでください。"))
+        fields.add(errors, "topic", _l("テーマの審議事項を選んでください。"))
     return name, topic
 
 
@@ -66,7 +67,7 @@ def update_theme(workshop: Workshop, theme: Theme, data: Mapping, user) -> Theme
     name, topic = _theme_fields(workshop, data, errors, theme=theme)
     if not errors and topic.id != theme.topic_id and db.session.scalar(
             select(func.count(Comment.id)).where(Comment.theme_id == theme.id)):
-        errors.setdefault("topic", []).append(_l("付箋が入っているテーマの審議事項は変えられません。"))
+        fields.add(errors, "topic", _l("付箋が入っているテーマの審議事項は変えられません。"))
     if errors:
         raise InvalidInput(errors)
     require_not_closed(workshop)
@@ -101,7 +102,7 @@ def move_notes(workshop: Workshop, moves: Mapping[Any, Any], user) -> int:
         theme_id = None if value in (None, "", "none") else (
             value if isinstance(value, int) and not isinstance(value, bool) else int_of(value))
         if comment_id is None or (value not in (None, "", "none") and theme_id is None):
-            errors.setdefault("_form", []).append(_l("付箋かテーマの指定が正しくありません。"))
+            fields.add(errors, "_form", _l("付箋かテーマの指定が正しくありません。"))
             break
         wanted[comment_id] = theme_id
     comments = {c.id: c for c in db.session.scalars(
@@ -112,10 +113,10 @@ def move_notes(workshop: Workshop, moves: Mapping[Any, Any], user) -> int:
         comment = comments.get(comment_id)
         theme = themes.get(theme_id) if theme_id is not None else None
         if comment is None or (theme_id is not None and theme is None):
-            errors.setdefault("_form", []).append(_l("この会の付箋かテーマではありません。"))
+            fields.add(errors, "_form", _l("この会の付箋かテーマではありません。"))
             break
         if theme is not None and theme.topic_id != comment.topic_id:
-            errors.setdefault("_form", []).append(
+            fields.add(errors, "_form", 
                 _l("テーマ「%(theme)s」には、同じ審議事項の付箋だけを入れられます。", theme=theme.name))
             break
         if comment.theme_id != theme_id:

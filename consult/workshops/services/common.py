@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...consultation.models import Consultation, Topic
+from ...core import fields
 from ...core.errors import NotAccepting
 from ...core.text import has_forbidden_characters, nfkc, visible_length
 from ...edge import MAX_ID, parse_int
@@ -50,17 +51,6 @@ def find_by_code(code: str) -> Workshop | None:
 
 def new_join_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def text_of(data: Mapping, name: str, errors: dict) -> str:
-    """A text field's value (a form's or JSON's); absent is "", anything but a string an error."""
-    value = data.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors.setdefault(name, []).append(_l("文字列で指定してください。"))
-        return ""
-    return value
 
 
 def values_of(data: Mapping, name: str) -> list:
@@ -137,7 +127,7 @@ def check_note_body(body: str, name: str, errors: dict, *, line: int | None = No
     else:
         return
     if message is not None:
-        errors.setdefault(name, []).append(message)
+        fields.add(errors, name, message)
 
 
 def new_comment(workshop: Workshop, topic: Topic, body: str, *, channel: str, table_id: int | None,

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ...audit import record, snapshot
 from ...auth.models import User
 from ...consultation.models import Consultation, Topic, Ward
+from ...core import fields
 from ...core.errors import InvalidInput
 from ...core.text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 from ...extensions import db
@@ -22,7 +23,7 @@ from ...i18n import JST, to_jst, utcnow
 from ...participation.models import Comment
 from ..models import DotVote, Theme, Workshop, WorkshopSeat, WorkshopTable
 from ..signals import workshop_closed
-from .common import WrongState, int_of, new_join_code, text_of, values_of
+from .common import WrongState, int_of, new_join_code, values_of
 from .queries import workshop_counts
 
 TITLE_MAX = 200
@@ -78,83 +79,83 @@ def validate_workshop(data: Mapping, consultation: Consultation, *, workshop: Wo
     """Check the prepare form; raise InvalidInput with a message per field."""
     errors: dict[str, list] = {}
 
-    ward_code = text_of(data, "ward", errors)
+    ward_code = fields.string(data, "ward", errors)
     ward = db.session.scalar(select(Ward).where(Ward.code == ward_code)) if ward_code else None
     if ward is None and "ward" not in errors:
-        errors.setdefault("ward", []).append(_l("開催する区を選んでください。"))
+        fields.add(errors, "ward", _l("開催する区を選んでください。"))
 
-    title = text_of(data, "title", errors).strip()
+    title = fields.string(data, "title", errors).strip()
     if not title and "title" not in errors:
-        errors.setdefault("title", []).append(_l("名称を入力してください。"))
+        fields.add(errors, "title", _l("名称を入力してください。"))
     elif visible_length(title) > TITLE_MAX:
-        errors.setdefault("title", []).append(_l("名称は%(max)d文字以内にしてください。", max=TITLE_MAX))
+        fields.add(errors, "title", _l("名称は%(max)d文字以内にしてください。", max=TITLE_MAX))
     elif has_forbidden_characters(title):
-        errors.setdefault("title", []).append(_l("使えない制御文字が含まれています。"))
+        fields.add(errors, "title", _l("使えない制御文字が含まれています。"))
 
-    venue = text_of(data, "venue", errors).strip()
+    venue = fields.string(data, "venue", errors).strip()
     if visible_length(venue) > VENUE_MAX:
-        errors.setdefault("venue", []).append(_l("会場は%(max)d文字以内にしてください。", max=VENUE_MAX))
+        fields.add(errors, "venue", _l("会場は%(max)d文字以内にしてください。", max=VENUE_MAX))
     elif has_forbidden_characters(venue):
-        errors.setdefault("venue", []).append(_l("使えない制御文字が含まれています。"))
+        fields.add(errors, "venue", _l("使えない制御文字が含まれています。"))
 
-    starts = parse_local_datetime(text_of(data, "starts_at", errors))
+    starts = parse_local_datetime(fields.string(data, "starts_at", errors))
     if starts is None and "starts_at" not in errors:
-        errors.setdefault("starts_at", []).append(_l("開始日時を「2014-10-04T10:00」の形で入力してください。"))
-    ends_text = text_of(data, "ends_at", errors).strip()
+        fields.add(errors, "starts_at", _l("開始日時を「2014-10-04T10:00」の形で入力してください。"))
+    ends_text = fields.string(data, "ends_at", errors).strip()
     ends = parse_local_datetime(ends_text) if ends_text else None
     if ends_text and ends is None:
-        errors.setdefault("ends_at", []).append(_l("終了日時を「2014-10-04T12:00」の形で入力してください。"))
+        fields.add(errors, "ends_at", _l("終了日時を「2014-10-04T12:00」の形で入力してください。"))
     elif ends is not None and starts is not None and ends <= starts:
-        errors.setdefault("ends_at", []).append(_l("終了日時は開始日時より後にしてください。"))
+        fields.add(errors, "ends_at", _l("終了日時は開始日時より後にしてください。"))
 
     by_id = {t.id: t for t in consultation.topics}
     topics = []
     for value in values_of(data, "topics"):
         topic = by_id.get(int_of(value))
         if topic is None:
-            errors.setdefault("topics", []).append(_l("審議事項の選択肢にない値です。"))
+            fields.add(errors, "topics", _l("審議事項の選択肢にない値です。"))
             break
         if topic not in topics:
             topics.append(topic)
     if not topics and "topics" not in errors:
-        errors.setdefault("topics", []).append(_l("話し合う審議事項を1つ以上選んでください。"))
+        fields.add(errors, "topics", _l("話し合う審議事項を1つ以上選んでください。"))
     topics.sort(key=lambda t: t.number)
 
-    names_text = normalise_newlines(text_of(data, "table_names", errors))
+    names_text = normalise_newlines(fields.string(data, "table_names", errors))
     names = [nfkc(line).strip() for line in names_text.split("\n") if line.strip()]
-    count_text = text_of(data, "table_count", errors).strip()
+    count_text = fields.string(data, "table_count", errors).strip()
     if names:
         if len(names) > TABLES_MAX:
-            errors.setdefault("table_names", []).append(_l("テーブルは%(max)d個までです。", max=TABLES_MAX))
+            fields.add(errors, "table_names", _l("テーブルは%(max)d個までです。", max=TABLES_MAX))
         elif any(len(n) > TABLE_NAME_MAX for n in names):
-            errors.setdefault("table_names", []).append(_l("テーブル名は%(max)d文字以内にしてください。", max=TABLE_NAME_MAX))
+            fields.add(errors, "table_names", _l("テーブル名は%(max)d文字以内にしてください。", max=TABLE_NAME_MAX))
         elif any(has_forbidden_characters(n) for n in names):
-            errors.setdefault("table_names", []).append(_l("使えない制御文字が含まれています。"))
+            fields.add(errors, "table_names", _l("使えない制御文字が含まれています。"))
         elif len(set(names)) != len(names):
-            errors.setdefault("table_names", []).append(_l("同じ名前のテーブルがあります。名前を変えてください。"))
+            fields.add(errors, "table_names", _l("同じ名前のテーブルがあります。名前を変えてください。"))
     elif count_text:
         count = int_of(count_text)
         if count is None or not 1 <= count <= TABLES_MAX:
-            errors.setdefault("table_count", []).append(
+            fields.add(errors, "table_count", 
                 _l("テーブル数は1から%(max)dまでの数字で入力してください。", max=TABLES_MAX))
         else:
             names = [str(_l("テーブル%(n)d", n=n)) for n in range(1, count + 1)]
     elif "table_names" not in errors:
-        errors.setdefault("table_names", []).append(_l("テーブル名を1行に1つ入力するか、テーブル数を入力してください。"))
+        fields.add(errors, "table_names", _l("テーブル名を1行に1つ入力するか、テーブル数を入力してください。"))
 
-    dots_text = text_of(data, "dots_per_participant", errors).strip()
+    dots_text = fields.string(data, "dots_per_participant", errors).strip()
     dots = int_of(dots_text) if dots_text else 3
     if dots is None or not 0 <= dots <= DOTS_MAX:
-        errors.setdefault("dots_per_participant", []).append(
+        fields.add(errors, "dots_per_participant", 
             _l("1人あたりのドット数は0から%(max)dまでの数字で入力してください。", max=DOTS_MAX))
 
     facilitator_id = None
     if assign_facilitator:
-        value = text_of(data, "facilitator", errors).strip()
+        value = fields.string(data, "facilitator", errors).strip()
         if value:
             facilitator_id = int_of(value)
             if facilitator_id not in dict(facilitator_choices()):
-                errors.setdefault("facilitator", []).append(_l("ファシリテーターの選択肢にない値です。"))
+                fields.add(errors, "facilitator", _l("ファシリテーターの選択肢にない値です。"))
 
     if workshop is not None and not errors:
         _check_changes_keep_data(workshop, topics, names, dots, errors)
@@ -168,7 +169,7 @@ def _check_changes_keep_data(workshop: Workshop, topics: list[Topic], names: lis
                              errors: dict) -> None:
     """An edit may not orphan what the room already wrote: tables, topics and dots in use stay."""
     if workshop.state == "closed":
-        errors.setdefault("_form", []).append(_l("終了したワークショップは変更できません。"))
+        fields.add(errors, "_form", _l("終了したワークショップは変更できません。"))
         return
     kept = set(names)
     for table in workshop.tables:
@@ -177,17 +178,17 @@ def _check_changes_keep_data(workshop: Workshop, topics: list[Topic], names: lis
         used = db.session.scalar(select(func.count(Comment.id)).where(Comment.table_id == table.id)) or \
             db.session.scalar(select(func.count(WorkshopSeat.id)).where(WorkshopSeat.table_id == table.id))
         if used:
-            errors.setdefault("table_names", []).append(
+            fields.add(errors, "table_names", 
                 _l("「%(name)s」には付箋か参加者があるため、外したり名前を変えたりできません。", name=table.name))
     topic_ids = {t.id for t in topics}
     for topic in workshop.topics:
         if topic.id not in topic_ids and db.session.scalar(
                 select(func.count(Comment.id)).where(Comment.workshop_id == workshop.id, Comment.topic_id == topic.id)):
-            errors.setdefault("topics", []).append(
+            fields.add(errors, "topics", 
                 _l("審議事項%(n)dには付箋があるため、外せません。", n=topic.number))
     highest = db.session.scalar(select(func.max(DotVote.slot)).where(DotVote.workshop_id == workshop.id)) or 0
     if dots < highest:
-        errors.setdefault("dots_per_participant", []).append(
+        fields.add(errors, "dots_per_participant", 
             _l("すでに%(n)d個のドットを貼った参加者がいるため、%(n)d個より少なくできません。", n=highest))
 
 

@@ -8,12 +8,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ...audit import record
+from ...core import fields
 from ...core.errors import InvalidInput
 from ...core.text import nfkc, normalise_newlines, search_key, visible_length
 from ...extensions import db
 from ...participation.models import Comment
 from ..models import DotVote, Workshop
-from .common import check_note_body, int_of, new_comment, require_not_closed, table_of, text_of, topic_of
+from .common import check_note_body, int_of, new_comment, require_not_closed, table_of, topic_of
 
 PAPER_DOTS_MAX = 999
 PAPER_LINES_MAX = 300
@@ -42,33 +43,33 @@ def parse_paper_lines(text: str, errors: dict, name: str = "lines") -> list[tupl
             body = line[:cut].rstrip() if cut >= 0 else match.group("body")
             dots = int(match.group("dots"))
             if dots > PAPER_DOTS_MAX:
-                errors.setdefault(name, []).append(
+                fields.add(errors, name, 
                     _l("%(line)d行目：ドットの数は%(max)dまでです。", line=number, max=PAPER_DOTS_MAX))
                 continue
         else:
             body = line
         if visible_length(body) == 0:
-            errors.setdefault(name, []).append(_l("%(line)d行目：付箋の内容がありません。", line=number))
+            fields.add(errors, name, _l("%(line)d行目：付箋の内容がありません。", line=number))
             continue
         before = len(errors.get(name, []))
         check_note_body(body, name, errors, line=number)
         if len(errors.get(name, [])) == before:
             notes.append((body, dots))
     if not notes and name not in errors:
-        errors.setdefault(name, []).append(_l("付箋の内容を1行に1枚ずつ入力してください。"))
+        fields.add(errors, name, _l("付箋の内容を1行に1枚ずつ入力してください。"))
     elif len(notes) > PAPER_LINES_MAX:
-        errors.setdefault(name, []).append(_l("一度に入力できるのは%(max)d枚までです。", max=PAPER_LINES_MAX))
+        fields.add(errors, name, _l("一度に入力できるのは%(max)d枚までです。", max=PAPER_LINES_MAX))
     return notes
 
 
 def _paper_table_and_topic(workshop: Workshop, data: Mapping, errors: dict):
     """The table and topic a paper note is typed in for, both required."""
-    table = table_of(workshop, text_of(data, "table", errors))
+    table = table_of(workshop, fields.string(data, "table", errors))
     if table is None and "table" not in errors:
-        errors.setdefault("table", []).append(_l("テーブルを選んでください。"))
-    topic = topic_of(workshop, text_of(data, "topic", errors))
+        fields.add(errors, "table", _l("テーブルを選んでください。"))
+    topic = topic_of(workshop, fields.string(data, "topic", errors))
     if topic is None and "topic" not in errors:
-        errors.setdefault("topic", []).append(_l("審議事項を選んでください。"))
+        fields.add(errors, "topic", _l("審議事項を選んでください。"))
     return table, topic
 
 
@@ -76,7 +77,7 @@ def add_paper_notes(workshop: Workshop, data: Mapping, user) -> list[Comment]:
     """Type in paper sticky notes for one table and topic: each line becomes a Comment (channel paper)."""
     errors: dict[str, list] = {}
     table, topic = _paper_table_and_topic(workshop, data, errors)
-    notes = parse_paper_lines(text_of(data, "lines", errors), errors)
+    notes = parse_paper_lines(fields.string(data, "lines", errors), errors)
     if errors:
         raise InvalidInput(errors)
     require_not_closed(workshop)
@@ -108,12 +109,12 @@ def update_paper_note(workshop: Workshop, comment: Comment, data: Mapping, user)
     """Correct a typed-in paper note (its transcription, table, topic or tally) until the close."""
     errors: dict[str, list] = {}
     table, topic = _paper_table_and_topic(workshop, data, errors)
-    body = normalise_newlines(text_of(data, "body", errors)).strip()
+    body = normalise_newlines(fields.string(data, "body", errors)).strip()
     check_note_body(body, "body", errors)
-    dots_text = text_of(data, "paper_dots", errors).strip()
+    dots_text = fields.string(data, "paper_dots", errors).strip()
     dots = int_of(dots_text) if dots_text else 0
     if dots is None or not 0 <= dots <= PAPER_DOTS_MAX:
-        errors.setdefault("paper_dots", []).append(_l("ドットの数は0から%(max)dまでの数字で入力してください。",
+        fields.add(errors, "paper_dots", _l("ドットの数は0から%(max)dまでの数字で入力してください。",
                                                       max=PAPER_DOTS_MAX))
     if errors:
         raise InvalidInput(errors)

@@ -14,13 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ...consultation.models import Proposal, Topic
 from ...consultation.services import ward_choices
+from ...core import fields
 from ...core.codes import AGE_BANDS, RELATIONS
 from ...core.errors import InvalidInput, NotAccepting
 from ...core.text import normalise_newlines
 from ...extensions import db
 from ...participation.models import Comment, Participant
 from ..models import DotVote, Workshop, WorkshopSeat
-from .common import check_note_body, new_comment, require_open, table_of, text_of, topic_of
+from .common import check_note_body, new_comment, require_open, table_of, topic_of
 
 
 class BudgetExhausted(InvalidInput):
@@ -45,18 +46,18 @@ def join_workshop(workshop: Workshop, participant: Participant, data: Mapping) -
     if workshop.state != "open":
         raise NotAccepting()
     errors: dict[str, list] = {}
-    table = table_of(workshop, text_of(data, "table", errors))
+    table = table_of(workshop, fields.string(data, "table", errors))
     if table is None and "table" not in errors:
-        errors.setdefault("table", []).append(_l("座っているテーブルを選んでください。"))
-    ward_code = text_of(data, "ward", errors).strip() or workshop.ward.code
+        fields.add(errors, "table", _l("座っているテーブルを選んでください。"))
+    ward_code = fields.string(data, "ward", errors).strip() or workshop.ward.code
     if ward_code not in dict(ward_choices()):
-        errors.setdefault("ward", []).append(_l("区の選択肢にない値です。一覧から選んでください。"))
-    relation = text_of(data, "relation", errors).strip() or None
+        fields.add(errors, "ward", _l("区の選択肢にない値です。一覧から選んでください。"))
+    relation = fields.string(data, "relation", errors).strip() or None
     if relation is not None and relation not in RELATIONS:
-        errors.setdefault("relation", []).append(_l("区との関わりの選択肢にない値です。"))
-    age_band = text_of(data, "age_band", errors).strip() or None
+        fields.add(errors, "relation", _l("区との関わりの選択肢にない値です。"))
+    age_band = fields.string(data, "age_band", errors).strip() or None
     if age_band is not None and age_band not in AGE_BANDS:
-        errors.setdefault("age_band", []).append(_l("年代の選択肢にない値です。"))
+        fields.add(errors, "age_band", _l("年代の選択肢にない値です。"))
     if errors:
         raise InvalidInput(errors)
 
@@ -81,10 +82,10 @@ def join_workshop(workshop: Workshop, participant: Participant, data: Mapping) -
 
 def validate_note(workshop: Workshop, data: Mapping) -> tuple[Topic, str]:
     errors: dict[str, list] = {}
-    topic = topic_of(workshop, text_of(data, "topic", errors))
+    topic = topic_of(workshop, fields.string(data, "topic", errors))
     if topic is None and "topic" not in errors:
-        errors.setdefault("topic", []).append(_l("どの審議事項についての付箋か選んでください。"))
-    body = normalise_newlines(text_of(data, "body", errors))
+        fields.add(errors, "topic", _l("どの審議事項についての付箋か選んでください。"))
+    body = normalise_newlines(fields.string(data, "body", errors))
     check_note_body(body, "body", errors)
     if errors:
         raise InvalidInput(errors)
