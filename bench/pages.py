@@ -1,4 +1,5 @@
-"""The public page endpoints of bench/run.py alone (home, topic, a deep topic page, a deep API page) and the
+"""The public page endpoints of bench/run.py alone (home, topic, a deep topic page, the budgets page, a deep
+API page) and the
 bare limit, on a copy of an existing bench database. Same gunicorn settings and wrk runs as the bench.
 
     .venv/bin/python bench/pages.py --size 10k --label after [--env CONSULT_PAGE_CACHE_ENABLED=false] [--no-bare]
@@ -58,6 +59,7 @@ def main():
     eps = [Endpoint("home", "/", [Req("GET", "/")], (200,), "get"),
            Endpoint("topic", f"/topics/{slug}", [Req("GET", f"/topics/{slug}")], (200,), "get"),
            Endpoint("topic_page_n", f"/topics/{slug}?page={tp}", [Req("GET", f"/topics/{slug}?page={tp}")], (200,), "get"),
+           Endpoint("reference_budgets", "/reference/budgets", [Req("GET", "/reference/budgets")], (200,), "get"),
            Endpoint("api_comments", f"/api/v1/comments?page={ap_}", [Req("GET", f"/api/v1/comments?page={ap_}")], (200,), "get")]
     out = {"size": args.size, "label": args.label, "env": args.env, "load_start": os.getloadavg()[0], "results": {}}
     with server.serve("consult:create_app()", env, log=work / "gunicorn.log") as (proc, port):

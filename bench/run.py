@@ -224,6 +224,8 @@ def prepare(port: int, db: Path, meta: dict, settings: Settings, workdir: Path) 
         Endpoint("topic", f"topic page `/topics/{slug}`", [Req("GET", f"/topics/{slug}")], (200,), "get"),
         Endpoint("topic_page_n", f"published comments `/topics/{slug}?page={topic_page}`",
                  [Req("GET", f"/topics/{slug}?page={topic_page}")], (200,), "get"),
+        Endpoint("reference_budgets", "reference page `/reference/budgets` (SVG charts)",
+                 [Req("GET", "/reference/budgets")], (200,), "get"),
         Endpoint("api_comments", f"published comments API `/api/v1/comments?page={api_page}`",
                  [Req("GET", f"/api/v1/comments?page={api_page}")], (200,), "get"),
         Endpoint("projector_200", f"projector poll, changed (200) `{projector}`", [Req("GET", projector, staff_h)],
@@ -384,6 +386,7 @@ def profile_misses(results: list[dict], verdicts: list[dict], settings: Settings
     path_of = {"home": "/", "topic": f"/topics/{largest['facts']['slug']}",
                "topic_page_n": f"/topics/{largest['facts']['slug']}?page={largest['facts']['topic_page']}",
                "api_comments": f"/api/v1/comments?page={largest['facts']['api_page']}",
+               "reference_budgets": "/reference/budgets",
                "dashboard": "/staff/review",
                "projector_200": f"/staff/workshops/{largest['facts']['workshop_projector']}/projector.json",
                "projector_304": f"/staff/workshops/{largest['facts']['workshop_projector']}/projector.json [304]"}

@@ -56,12 +56,13 @@ def demo_data_command(participants, comments, votes, random_seed, if_empty, staf
 
 @click.command("recount")
 def recount_command():
-    """Rebuild the vote tallies and rollups from the vote rows, and say what was corrected."""
+    """Rebuild the vote tallies and rollups and the comment rollup from the vote and comment rows,
+    and say what was corrected."""
 
     fixed = recount(db.session)
     db.session.commit()
     if not any(fixed.values()):
-        click.echo("recount: every vote aggregate matched the vote rows; nothing changed.")
+        click.echo("recount: every vote and comment aggregate matched the rows; nothing changed.")
     for name, n in fixed.items():
         if n:
             click.echo(f"recount: corrected {n:,} rows of {name}")

@@ -33,5 +33,7 @@ def test_down_to_the_first_schema_and_up_again_with_data(app, runner):
     assert counts() == before
     # The vote tallies are rebuilt from the vote rows by the migration that made them.
     assert db.session.execute(text("SELECT sum(n) FROM vote_tally")).scalar_one() == before["vote"]
+    # And the comment rollup from the comment rows, by its own.
+    assert db.session.execute(text("SELECT sum(n) FROM comment_rollup")).scalar_one() == before["comment"]
     if db.engine.dialect.name == "sqlite":
         assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []

@@ -164,6 +164,23 @@ class VoteRollup(db.Model):
     n: Mapped[int]
 
 
+class CommentRollup(db.Model):
+    """Comments per topic, ward, channel, status, JST day received and whether a participant sent
+    them: the review dashboard's comment figures that a filter lets it answer, without reading
+    comments. Kept in each comment's transaction (participation/tallies.py); `flask recount`
+    rebuilds it from the comment rows."""
+
+    __tablename__ = "comment_rollup"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), primary_key=True)
+    ward_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    anonymous: Mapped[bool] = mapped_column(primary_key=True)  # no participant (paper notes typed in)
+    n: Mapped[int]
+
+
 class Support(db.Model):
     """A participant's +1 on a published comment."""
 

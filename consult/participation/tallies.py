@@ -5,9 +5,11 @@
   first vote), for the review dashboard;
 - ``participant.vote_channels``: the channels a participant voted through on proposals not
   withdrawn, and ``participant.comment_channels``: those of their comments not hidden, for the
-  dashboard's participant figures.
+  dashboard's participant figures;
+- ``comment_rollup``: comments per (topic, ward, channel, status, JST day, without participant),
+  for the dashboard's comment figures.
 
-The ``vote`` rows remain the record. ``cast_vote`` writes through ``record_vote``; every other
+The ``vote`` and ``comment`` rows remain the record. ``cast_vote`` writes through ``record_vote``; every other
 ORM change to a vote, a comment, a voter's ward or a proposal's withdrawal is caught by the
 mapper events below; bulk inserts (demo data, bench/populate.py) call ``recount`` at their end, and so can an operator
 (``flask recount``), which rebuilds everything from the vote rows and says what it corrected.
@@ -22,10 +24,12 @@ from sqlalchemy.orm import attributes
 from ..consultation.models import Proposal
 from ..core.codes import CHANNEL_BITS
 from ..i18n import utcnow
-from .models import Comment, Participant, Vote, VoteRollup, VoteTally
+from .models import Comment, CommentRollup, Participant, Vote, VoteRollup, VoteTally
 
 V, P, T, R, C = Vote.__table__, Participant.__table__, VoteTally.__table__, VoteRollup.__table__, Comment.__table__
+CR = CommentRollup.__table__
 ROLLUP_KEY = ("proposal_id", "ward_code", "channel", "value", "day")
+COMMENT_KEY = ("topic_id", "ward_code", "channel", "status", "day", "anonymous")
 
 
 def jst_date(utc: datetime) -> date:
@@ -224,8 +228,24 @@ def _withdrawal_changed(_mapper, connection, proposal):
         refresh_vote_bits(connection, select(V.c.participant_id).where(V.c.proposal_id == proposal.id))
 
 
+def _comment_key(get) -> tuple:
+    """The comment's COMMENT_KEY, its fields read through ``get(name)``."""
+    return (get("topic_id"), get("ward_code") or "", get("channel"), get("status"), jst_date(get("created_at_utc")),
+            get("participant_id") is None)
+
+
+def bump_comments(executor, changes) -> None:
+    """Add ``n`` to the comment rollup row of each (COMMENT_KEY tuple, n)."""
+    merged: dict[tuple, int] = {}
+    for key, n in changes:
+        merged[key] = merged.get(key, 0) + n
+    if rows := [dict(zip(COMMENT_KEY, key), n=n) for key, n in sorted(merged.items()) if n]:
+        _upsert_add(executor, CR, COMMENT_KEY, rows)
+
+
 @event.listens_for(Comment, "after_insert")
 def _comment_inserted(_mapper, connection, comment):
+    bump_comments(connection, [(_comment_key(lambda n: getattr(comment, n)), 1)])
     if comment.participant_id is not None and comment.status != "hidden":
         connection.execute(update(P).where(P.c.id == comment.participant_id)
                            .values(comment_channels=P.c.comment_channels.op("|")(CHANNEL_BITS[comment.channel])))
@@ -233,6 +253,9 @@ def _comment_inserted(_mapper, connection, comment):
 
 @event.listens_for(Comment, "after_update")
 def _comment_updated(_mapper, connection, comment):
+    before, after = _comment_key(lambda n: _old(comment, n)), _comment_key(lambda n: getattr(comment, n))
+    if before != after:
+        bump_comments(connection, [(before, -1), (after, 1)])
     names = ("participant_id", "channel", "status")
     if any(attributes.get_history(comment, n).has_changes() for n in names):
         ids = {_old(comment, "participant_id"), comment.participant_id} - {None}
@@ -242,6 +265,7 @@ def _comment_updated(_mapper, connection, comment):
 
 @event.listens_for(Comment, "after_delete")
 def _comment_deleted(_mapper, connection, comment):
+    bump_comments(connection, [(_comment_key(lambda n: _old(comment, n)), -1)])
     if comment.participant_id is not None:
         refresh_comment_bits(connection, [comment.participant_id])
 
@@ -263,8 +287,8 @@ def _lock(session) -> None:
 
 
 def recount(session) -> dict[str, int]:
-    """Rebuild the aggregates from the vote rows; return how many rows of each were wrong (and
-    are now right). The caller commits."""
+    """Rebuild the aggregates from the vote and comment rows; return how many rows of each were
+    wrong (and are now right). The caller commits."""
     _lock(session)
     fixed = {}
     expected_tally = {(p, v): n for p, v, n in session.execute(
@@ -275,8 +299,14 @@ def recount(session) -> dict[str, int]:
         select(V.c.proposal_id, ward, V.c.channel, V.c.value, day, func.count())
         .select_from(V.join(P, P.c.id == V.c.participant_id))
         .group_by(V.c.proposal_id, ward, V.c.channel, V.c.value, day))}
+    cday = _jst_day_sql(session, C.c.created_at_utc)
+    anonymous = C.c.participant_id.is_(None)
+    expected_comments = {(t, w, c, s, str(d), bool(a)): n for t, w, c, s, d, a, n in session.execute(
+        select(C.c.topic_id, C.c.ward_code, C.c.channel, C.c.status, cday, anonymous, func.count())
+        .group_by(C.c.topic_id, C.c.ward_code, C.c.channel, C.c.status, cday, anonymous))}
     for name, table, keys, expected in (("vote_tally", T, ("proposal_id", "value"), expected_tally),
-                                        ("vote_rollup", R, ROLLUP_KEY, expected_rollup)):
+                                        ("vote_rollup", R, ROLLUP_KEY, expected_rollup),
+                                        ("comment_rollup", CR, COMMENT_KEY, expected_comments)):
         current = {tuple(str(x) if k == "day" else x for k, x in zip(keys, row[:-1])): row[-1]
                    for row in session.execute(select(*[table.c[k] for k in keys], table.c.n)) if row[-1]}
         fixed[name] = sum(current.get(k) != expected.get(k) for k in current.keys() | expected.keys())
@@ -286,7 +316,8 @@ def recount(session) -> dict[str, int]:
             for row in rows:
                 if "day" in row:
                     row["day"] = date.fromisoformat(row["day"])
-            session.execute(insert(table), rows)
+            if rows:
+                session.execute(insert(table), rows)
     fixed["participant.vote_channels"] = refresh_vote_bits(session)
     fixed["participant.comment_channels"] = refresh_comment_bits(session)
     return fixed

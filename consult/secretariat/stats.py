@@ -17,8 +17,9 @@ from sqlalchemy import and_, case, distinct, func, literal_column, or_, select, 
 from ..consultation.models import Consultation, Proposal, Topic, Ward
 from ..consultation.services import ward_choices
 from ..core.codes import AGE_BANDS, CHANNEL_BITS, CHANNELS, RELATIONS, VOTE_VALUES, WARD_OUTSIDE, WARD_UNDISCLOSED
+from ..core.text import search_key
 from ..extensions import db
-from ..participation.models import Comment, Participant, Support, Vote, VoteRollup
+from ..participation.models import Comment, CommentRollup, Participant, Support, Vote, VoteRollup
 from ..workshops.models import Theme, Workshop, WorkshopSeat
 from .filters import ReviewFilter
 from .models import OpinionGroup
@@ -111,6 +112,55 @@ def _vote_counts(f: ReviewFilter, *keys: str) -> list[tuple]:
     if "ward" in keys:
         i = keys.index("ward")
         rows = [(*r[:i], r[i] or None, *r[i + 1:]) for r in rows]
+    return [tuple(r) for r in rows]
+
+
+# --- comments ------------------------------------------------------------------------------
+
+def _comment_rollup_answers(f: ReviewFilter) -> bool:
+    """The comment rollup knows topics, wards, channels, statuses, JST days and anonymity, but
+    neither workshops, opinion groups nor text."""
+    return f.workshop_id is None and not f.group and not (f.q and search_key(f.q))
+
+
+def _comment_rollup_conditions(f: ReviewFilter, status: str) -> list:
+    """``f.comment_conditions``' twins on CommentRollup."""
+    conds = [CommentRollup.topic_id.in_(select(Topic.id).where(Topic.consultation_id == f.consultation_id))]
+    conds += [column == value for column, value in ((CommentRollup.topic_id, f.topic_id),
+                                                     (CommentRollup.ward_code, f.ward or None),
+                                                     (CommentRollup.channel, f.channel or None)) if value is not None]
+    if status == "active":
+        conds.append(CommentRollup.status != "hidden")
+    elif status != "all":
+        conds.append(CommentRollup.status == status)
+    if f.date_from is not None:
+        conds.append(CommentRollup.day >= f.date_from)
+    if f.date_to is not None:
+        conds.append(CommentRollup.day <= f.date_to)
+    return conds
+
+
+def _comment_counts(f: ReviewFilter, *keys: str, status: str | None = None, anonymous: bool = False) -> list[tuple]:
+    """(key…, comments) grouped by ``keys`` (topic, ward, channel, status, day: 'YYYY-MM-DD'),
+    from the rollup when the filter lets it answer, else from the comment rows; ``anonymous``:
+    only comments without a participant."""
+    status = status or f.status
+    if _comment_rollup_answers(f):
+        cols = {"topic": CommentRollup.topic_id, "ward": CommentRollup.ward_code, "channel": CommentRollup.channel,
+                "status": CommentRollup.status, "day": CommentRollup.day}
+        n = func.sum(CommentRollup.n)
+        conds = _comment_rollup_conditions(f, status) + ([CommentRollup.anonymous.is_(True)] if anonymous else [])
+        query = (select(*[cols[k] for k in keys], n).where(*conds).group_by(*[cols[k] for k in keys])
+                 .having(n > 0))  # moved and deleted comments leave zeros behind
+    else:
+        cols = {"topic": Comment.topic_id, "ward": Comment.ward_code, "channel": Comment.channel,
+                "status": Comment.status, "day": jst_day(Comment.created_at_utc)}
+        conds = f.comment_conditions(status=status) + ([Comment.participant_id.is_(None)] if anonymous else [])
+        query = select(*[cols[k] for k in keys], func.count()).where(*conds).group_by(*[cols[k] for k in keys])
+    rows = db.session.execute(query).all()
+    if "day" in keys:
+        i = keys.index("day")
+        rows = [(*r[:i], str(r[i]), *r[i + 1:]) for r in rows]
     return [tuple(r) for r in rows]
 
 
@@ -223,15 +273,11 @@ class Totals:
 
 
 def totals(f: ReviewFilter, people: Profiles | None = None) -> Totals:
-    comments = dict(db.session.execute(
-        select(Comment.channel, func.count()).where(*f.comment_conditions()).group_by(Comment.channel)).all())
+    comments = dict(_comment_counts(f, "channel"))
     votes = dict(_vote_counts(f, "channel"))
     people = people or profiles(f)
-    statuses = dict(db.session.execute(
-        select(Comment.status, func.count()).where(*f.comment_conditions(status="all"))
-        .group_by(Comment.status)).all())
-    anonymous = db.session.scalar(select(func.count()).select_from(Comment).where(
-        Comment.participant_id.is_(None), *f.comment_conditions()))
+    statuses = dict(_comment_counts(f, "status", status="all"))
+    anonymous = sum(n for _channel, n in _comment_counts(f, "channel", anonymous=True))
     fill = lambda d: {c: d.get(c, 0) for c in CHANNELS}  # noqa: E731
     return Totals(comments=fill(comments), votes=fill(votes), participants=fill(people.channels()),
                   comments_total=sum(comments.values()), votes_total=sum(votes.values()),
@@ -262,9 +308,7 @@ class Matrix:
 
 
 def topic_ward_matrix(f: ReviewFilter) -> Matrix:
-    counts = db.session.execute(
-        select(Comment.topic_id, Comment.ward_code, func.count()).where(*f.comment_conditions())
-        .group_by(Comment.topic_id, Comment.ward_code)).all()
+    counts = _comment_counts(f, "topic", "ward")
     columns = _wards()
     known = {code for code, _ in columns}
     columns += sorted({(w, w) for _, w, _ in counts if w not in known})
@@ -388,9 +432,7 @@ class Day:
 
 def over_time(f: ReviewFilter, *, fill_gaps_up_to: int = 120) -> list[Day]:
     """Comments and votes per JST day; days without any are filled in when the span is short."""
-    cday = jst_day(Comment.created_at_utc).label("day")
-    comments = dict(db.session.execute(
-        select(cday, func.count()).where(*f.comment_conditions()).group_by(cday)).all())
+    comments = dict(_comment_counts(f, "day"))
     votes = dict(_vote_counts(f, "day"))
     days = sorted(date.fromisoformat(str(d)) for d in set(comments) | set(votes) if d)
     if days and (days[-1] - days[0]).days <= fill_gaps_up_to:
@@ -438,9 +480,7 @@ class WardChannel:
 
 
 def ward_channel_by_topic(f: ReviewFilter) -> WardChannel:
-    comments = db.session.execute(
-        select(Comment.topic_id, Comment.ward_code, Comment.channel, func.count())
-        .where(*f.comment_conditions()).group_by(Comment.topic_id, Comment.ward_code, Comment.channel)).all()
+    comments = _comment_counts(f, "topic", "ward", "channel")
     pairs = union(
         select(Comment.topic_id.label("topic_id"), Comment.participant_id.label("pid"))
         .where(Comment.participant_id.is_not(None), *f.comment_conditions()),

@@ -159,10 +159,15 @@ def test_orm_edits_withdrawals_and_recount(participant, topic, runner):
     db.session.execute(text("UPDATE vote_tally SET n = n + 3"))
     db.session.execute(text("DELETE FROM vote_rollup WHERE ward_code = 'kita'"))
     db.session.execute(text("UPDATE participant SET vote_channels = 0, comment_channels = 7"))
+    db.session.execute(text("INSERT INTO comment_rollup (topic_id, ward_code, channel, status, day, anonymous, n) "
+                            "SELECT min(id), 'kita', 'web', 'published', '2026-01-01', false, 5 FROM topic"))
     db.session.commit()
     result = runner.invoke(args=["recount"])
     assert result.exit_code == 0
     assert "of vote_tally" in result.output and "of vote_rollup" in result.output
+    assert "of comment_rollup" in result.output
+    assert db.session.execute(text("SELECT coalesce(sum(n), 0) FROM comment_rollup")).scalar_one() == \
+        db.session.execute(text("SELECT count(*) FROM comment")).scalar_one()
     assert "of participant.vote_channels" in result.output and "of participant.comment_channels" in result.output
     db.session.rollback()
     assert_consistent()

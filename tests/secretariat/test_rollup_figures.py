@@ -1,5 +1,6 @@
-"""The dashboard's figures read from the vote rollup and the participants' vote channels are
-identical to the same figures counted from the vote rows, for every filter the rollups answer."""
+"""The dashboard's figures read from the vote rollup, the participants' vote channels and the
+comment rollup are identical to the same figures counted from the vote and comment rows, for
+every filter the rollups answer."""
 
 import random
 from dataclasses import asdict
@@ -37,7 +38,16 @@ def figures(f):
         "proposals": [(p.proposal.id, [(r.code, r.n, {v: s.k for v, s in r.cells.items()}) for r in p.rows])
                       for p in stats.proposals_by_ward(f)],
         "over_time": [(d.day, d.comments, d.votes) for d in stats.over_time(f)],
+        "matrix": [(r.topic.id, r.cells) for r in stats.topic_ward_matrix(f).rows],
+        "ward_channel": stats.ward_channel_by_topic(f).comments,
     }
+
+
+def _live(monkeypatch):
+    """From here on, every figure is counted from the vote and comment rows."""
+    monkeypatch.setattr(ReviewFilter, "rollup_answers", property(lambda self: False))
+    monkeypatch.setattr(ReviewFilter, "vote_channels_answer", property(lambda self: False))
+    monkeypatch.setattr(stats, "_comment_rollup_answers", lambda f: False)
 
 
 @pytest.fixture
@@ -68,6 +78,13 @@ def random_participation(app, participant, topic, comment):
     for c in rng.sample(db.session.scalars(select(Comment)).all(), 15):  # moderation after the fact
         c.status = "hidden" if c.status != "hidden" else "published"
     db.session.commit()
+    some = rng.sample(db.session.scalars(select(Comment)).all(), 6)  # ORM edits and deletions
+    some[0].ward_code, some[1].topic_id = "nishi", topic("community").id
+    some[2].created_at_utc -= timedelta(days=2)
+    some[3].participant_id = None
+    for c in some[4:]:
+        db.session.delete(c)
+    db.session.commit()
     return people
 
 
@@ -90,8 +107,7 @@ def test_rollup_figures_equal_the_live_counts(random_participation, monkeypatch,
     f = parse_filter(args, current_consultation().id)
     assert f.rollup_answers
     fast = figures(f)
-    monkeypatch.setattr(ReviewFilter, "rollup_answers", property(lambda self: False))
-    monkeypatch.setattr(ReviewFilter, "vote_channels_answer", property(lambda self: False))
+    _live(monkeypatch)
     live = figures(f)
     assert fast == live
     assert live["totals"]["votes_total"] or args.get("from")  # the data exercises the figures
@@ -103,6 +119,5 @@ def test_withdrawn_proposals_leave_the_figures_alike(random_participation, topic
     db.session.commit()
     f = parse_filter({}, current_consultation().id)
     fast = figures(f)
-    monkeypatch.setattr(ReviewFilter, "rollup_answers", property(lambda self: False))
-    monkeypatch.setattr(ReviewFilter, "vote_channels_answer", property(lambda self: False))
+    _live(monkeypatch)
     assert figures(f) == fast
