@@ -8,7 +8,7 @@ from .auth.cli import users
 from .backup import backup_command, restore_command
 from .extensions import db
 from .participation.models import Participant
-from .participation.tallies import recount
+from .participation.tallies import rebuild
 from .seed.demo import RealDataPresent, make_demo_data, make_demo_staff
 from .seed.loader import load_seed
 
@@ -59,8 +59,7 @@ def recount_command():
     """Rebuild the vote tallies and rollups and the comment rollup from the vote and comment rows,
     and say what was corrected."""
 
-    fixed = recount(db.session)
-    db.session.commit()
+    fixed = rebuild()
     if not any(fixed.values()):
         click.echo("recount: every vote and comment aggregate matched the rows; nothing changed.")
     for name, n in fixed.items():

@@ -51,7 +51,6 @@ def phase(target, close_at):
         db.session.rollback()
         with current_app.test_request_context():
             raise click.ClickException(str(exc.message))
-    db.session.commit()
     click.echo(f"editing: phase is now {c.phase} ({note}); close={_when(c.comments_close_at_utc)}")
 
 
@@ -60,5 +59,4 @@ def tick():
     """Follow the dates: open a draft when its opening time has come, close when the closing time has passed."""
     c = _consultation()
     changed = phases.follow_schedule(c)
-    db.session.commit()
     click.echo(f"editing: phase {'changed to ' + changed if changed else 'unchanged'} ({c.phase})")

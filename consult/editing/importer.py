@@ -31,6 +31,7 @@ from .. import audit
 from ..consultation.models import Consultation, Topic
 from ..core.errors import InvalidInput
 from ..core.text import nfkc
+from ..core.transactions import action
 from . import services
 
 KINDS = ("sections", "proposals")
@@ -342,6 +343,7 @@ def plan_import(kind: str, filename: str, content: bytes, consultation: Consulta
 
 # --- writing ----------------------------------------------------------------------------------------
 
+@action
 def apply_plan(plan: Plan, user) -> dict[str, int]:
     """Write every row (the caller commits once). Only for a plan whose ``ok`` is true."""
     if not plan.ok:

@@ -27,6 +27,7 @@ from ..consultation.models import Consultation, Phase, Proposal, Topic
 from ..core import fields
 from ..core.errors import InvalidInput
 from ..core.labels import phase_labels
+from ..core.transactions import action
 from ..extensions import db
 from ..i18n import utcnow
 from ..participation.models import Comment, Vote
@@ -54,6 +55,7 @@ def period_values(consultation: Consultation) -> dict:
             "close_at": fields.jst_input(consultation.comments_close_at_utc)}
 
 
+@action
 def set_period(consultation: Consultation, data: Mapping, user, *, now: datetime | None = None) -> bool:
     """Change the planned opening and closing times (e.g. extend while open). Logged; no phase change."""
     now = now or utcnow()
@@ -88,6 +90,7 @@ def set_period(consultation: Consultation, data: Mapping, user, *, now: datetime
     return True
 
 
+@action
 def change_phase(consultation: Consultation, target: str, data: Mapping, user, *,
                  now: datetime | None = None, expected: str | None = None) -> str:
     """Move to ``target``; returns the audit note (opened, closed-early, reopened, …).
@@ -166,6 +169,7 @@ def due_change(consultation: Consultation, now: datetime | None = None) -> str |
     return None
 
 
+@action
 def follow_schedule(consultation: Consultation, *, now: datetime | None = None) -> str | None:
     """Apply ``due_change`` (for a cron job); returns the new phase or None. Logged without a user."""
     now = now or utcnow()

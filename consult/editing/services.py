@@ -19,6 +19,7 @@ from ..audit import AuditEvent
 from ..consultation.models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
 from ..core import fields
 from ..core.errors import InvalidInput
+from ..core.transactions import action
 from ..extensions import db
 from ..i18n import MONTH_PARTS, utcnow
 from ..markdown import render_markdown
@@ -73,6 +74,7 @@ def consultation_values(consultation: Consultation) -> dict:
             "premoderation": "1" if consultation.premoderation else ""}
 
 
+@action
 def update_consultation(consultation: Consultation, data: Mapping, user) -> bool:
     errors: dict = {}
     title = fields.text(data, "title", errors, label=_l("題名"), max_len=TITLE_MAX, required=True, single_line=True)
@@ -117,6 +119,7 @@ def _validate_meeting(data: Mapping) -> dict:
             "month_part": month_part}
 
 
+@action
 def add_meeting(consultation: Consultation, data: Mapping, user) -> Meeting:
     values = _validate_meeting(data)
     keys = set(db.session.scalars(select(Meeting.key).where(Meeting.consultation_id == consultation.id)))
@@ -130,6 +133,7 @@ def add_meeting(consultation: Consultation, data: Mapping, user) -> Meeting:
     return meeting
 
 
+@action
 def update_meeting(meeting: Meeting, data: Mapping, user) -> bool:
     values = _validate_meeting(data)
     before = audit.snapshot(meeting, MEETING_AUDIT)
@@ -142,6 +146,7 @@ def update_meeting(meeting: Meeting, data: Mapping, user) -> bool:
     return True
 
 
+@action
 def delete_meeting(meeting: Meeting, user) -> None:
     audit.record(user, "meeting.delete", "meeting", meeting.id, before=audit.snapshot(meeting, MEETING_AUDIT))
     db.session.delete(meeting)
@@ -153,6 +158,7 @@ def topic_values(topic: Topic) -> dict:
     return {name: getattr(topic, name) for name in TOPIC_AUDIT}
 
 
+@action
 def update_topic(topic: Topic, data: Mapping, user) -> bool:
     errors: dict = {}
     title = fields.text(data, "title", errors, label=_l("題名"), max_len=TITLE_MAX, required=True, single_line=True)
@@ -221,6 +227,7 @@ def _next_position(items) -> int:
     return max((i.position for i in items), default=0) + 1
 
 
+@action
 def add_section(topic: Topic, data: Mapping, user, *, note_for_audit: str = "") -> Section:
     value = validate_section(data, with_anchor=True)
     taken = _taken_anchors(topic)
@@ -246,6 +253,7 @@ def create_section(topic: Topic, value: SectionInput, user, *, taken: set[str] |
     return section
 
 
+@action
 def revise_section(section: Section, data: Mapping, user, *, base_number: Any = None,
                    note_for_audit: str = "") -> SectionRevision | None:
     """A new revision (number + 1) when the heading or body changed; None when nothing changed.
@@ -300,11 +308,13 @@ def _move(kind: str, items: list, item, direction: str, key, is_live, user) -> b
     return True
 
 
+@action
 def move_section(section: Section, direction: str, user) -> bool:
     return _move("section", section.topic.sections, section, direction, lambda s: s.anchor,
                  lambda s: s.retired_at_utc is None, user)
 
 
+@action
 def retire_section(section: Section, user) -> None:
     if section.retired_at_utc is not None:
         raise Conflict(_l("この節はすでに廃止されています。"))
@@ -313,6 +323,7 @@ def retire_section(section: Section, user) -> None:
     audit.record(user, "section.retire", "section", section.id, before=before, after=section_snapshot(section))
 
 
+@action
 def restore_section(section: Section, user) -> None:
     if section.retired_at_utc is None:
         raise Conflict(_l("この節は廃止されていません。"))
@@ -354,6 +365,7 @@ def new_key(topic: Topic, taken: set[str] | None = None) -> str:
     return _next_free("proposal", _taken_keys(topic) if taken is None else taken)
 
 
+@action
 def add_proposal(topic: Topic, data: Mapping, user) -> Proposal:
     text, key = validate_proposal(data, with_key=True)
     taken = _taken_keys(topic)
@@ -377,6 +389,7 @@ def create_proposal(topic: Topic, text: str, key: str, user, *, taken: set[str] 
     return proposal
 
 
+@action
 def update_proposal(proposal: Proposal, data: Mapping, user, *, note_for_audit: str = "") -> bool:
     text, _key = validate_proposal(data)
     return set_proposal_text(proposal, text, user, note_for_audit=note_for_audit)
@@ -392,6 +405,7 @@ def set_proposal_text(proposal: Proposal, text: str, user, *, note_for_audit: st
     return True
 
 
+@action
 def move_proposal(proposal: Proposal, direction: str, user) -> bool:
     return _move("proposal", proposal.topic.proposals, proposal, direction, lambda p: p.key,
                  lambda p: p.withdrawn_at_utc is None, user)
@@ -412,6 +426,7 @@ def proposal_usage(proposals) -> dict[int, dict[str, int]]:
     return out
 
 
+@action
 def withdraw_proposal(proposal: Proposal, user) -> None:
     if proposal.withdrawn_at_utc is not None:
         raise Conflict(_l("この提案はすでに取り下げられています。"))
@@ -421,6 +436,7 @@ def withdraw_proposal(proposal: Proposal, user) -> None:
                  after=audit.snapshot(proposal, PROPOSAL_AUDIT))
 
 
+@action
 def restore_proposal(proposal: Proposal, user) -> None:
     if proposal.withdrawn_at_utc is None:
         raise Conflict(_l("この提案は取り下げられていません。"))
@@ -430,6 +446,7 @@ def restore_proposal(proposal: Proposal, user) -> None:
                  after=audit.snapshot(proposal, PROPOSAL_AUDIT))
 
 
+@action
 def delete_proposal(proposal: Proposal, user) -> None:
     """Only a proposal nobody has voted on or commented on; otherwise it can only be withdrawn."""
     usage = proposal_usage([proposal])[proposal.id]
@@ -457,6 +474,7 @@ def ward_values(wards: list[Ward]) -> dict:
     return values
 
 
+@action
 def update_wards(wards: list[Ward], data: Mapping, user) -> list[Ward]:
     """Population, its source and date for every ward in one form; the changed wards are returned."""
     errors: dict = {}

@@ -23,6 +23,8 @@ from sqlalchemy.orm import attributes
 
 from ..consultation.models import Proposal
 from ..core.codes import CHANNEL_BITS
+from ..core.transactions import action
+from ..extensions import db
 from ..i18n import utcnow
 from .models import Comment, CommentRollup, Participant, Vote, VoteRollup, VoteTally
 
@@ -321,3 +323,9 @@ def recount(session) -> dict[str, int]:
     fixed["participant.vote_channels"] = refresh_vote_bits(session)
     fixed["participant.comment_channels"] = refresh_comment_bits(session)
     return fixed
+
+
+@action
+def rebuild() -> dict[str, int]:
+    """``recount`` of the app's own session, as one action (``flask recount``)."""
+    return recount(db.session)

@@ -19,7 +19,6 @@ from markupsafe import Markup
 from ..consultation.services import current_consultation, ward_choices
 from ..core.errors import InvalidInput
 from ..core.labels import verdict_labels, vote_labels
-from ..extensions import db
 from . import bp, document, exports
 from .filters import parse_filter
 from .views import template_helpers
@@ -75,7 +74,6 @@ def export_comments(fmt, output, encoding, replacement, status, **kwargs):
         if fmt == "csv":
             details.update(encoding=encoding, replacement=replacement)
         exports.record_export(None, fmt, f, note="cli", **details)
-        db.session.commit()
         report = exports.Cp932Report(replacement=replacement) if encoding == "cp932" else None
         progress = _progress(fmt)
         if fmt == "xlsx":
@@ -112,7 +110,6 @@ def export_document(output, status, **kwargs):
     with current_app.test_request_context("/"):
         f = _parse(kwargs, status)
         exports.record_export(None, "document_" + suffix[1:], f, note="cli", output=output.name)
-        db.session.commit()
         doc = document.build(f, with_charts=suffix == ".html")
         if suffix == ".xlsx":
             document.write_document_workbook(str(output), doc)

@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from ..auth.permissions import requires
 from ..core.errors import InvalidInput
-from ..extensions import db
 from . import bp, document, exports
 from .filters import parse_filter
 from .views import (consultation_or_404, filter_error_page, filter_options, filter_or_errors, filter_values,
@@ -25,7 +24,6 @@ def review_document_xlsx():
         return filter_error_page("secretariat/document.html", consultation, errors, doc=None)
     # Recorded first and committed at once: on SQLite a GET holds no write lock, so its write comes early.
     exports.record_export(current_user, "document_xlsx", f)
-    db.session.commit()
     doc = document.build(f, with_charts=False)
     fh = tempfile.TemporaryFile()
     document.write_document_workbook(fh, doc)
@@ -99,7 +97,6 @@ def export_comments():
     if options.format == "csv":
         details.update(encoding=options.encoding, replacement=options.replacement)
     exports.record_export(current_user, options.format, f, **details)
-    db.session.commit()
     if options.format == "csv":
         charset = "Windows-31J" if options.encoding == "cp932" else "utf-8"
         return exports.download(exports.comments_csv(f, encoding=options.encoding, replacement=options.replacement),

@@ -15,6 +15,7 @@ from ..consultation.models import Topic
 from ..core import fields
 from ..core.errors import InvalidInput
 from ..core.text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
+from ..core.transactions import action
 from ..extensions import db
 from ..participation.models import Comment
 from ..workshops.models import Theme, Workshop
@@ -70,6 +71,7 @@ def validate_group(data: Mapping[str, Any], consultation_id: int, *, with_topic:
     return values
 
 
+@action
 def create_group(user, values: dict[str, Any]) -> OpinionGroup:
     group = OpinionGroup(state="confirmed", **values)
     db.session.add(group)
@@ -78,15 +80,20 @@ def create_group(user, values: dict[str, Any]) -> OpinionGroup:
     return group
 
 
-def update_group(user, group: OpinionGroup, values: dict[str, Any]) -> None:
+@action
+def update_group(user, group: OpinionGroup, values: dict[str, Any], *, confirm: bool = False) -> None:
+    """Save the group's fields, and with ``confirm`` confirm it in the same transaction."""
     before = snapshot(group, AUDIT_FIELDS)
     for name, value in values.items():
         setattr(group, name, value)
     after = snapshot(group, AUDIT_FIELDS)
     if after != before:
         record(user, "opinion_group.update", "opinion_group", group.id, before=before, after=after)
+    if confirm:
+        confirm_group(user, group)
 
 
+@action
 def confirm_group(user, group: OpinionGroup) -> None:
     if group.state == "confirmed":
         return
@@ -99,6 +106,7 @@ def _group_comment_ids(group_id: int) -> list[int]:
     return db.session.scalars(select(Comment.id).where(Comment.opinion_group_id == group_id).order_by(Comment.id)).all()
 
 
+@action
 def merge_group(user, source: OpinionGroup, target: OpinionGroup) -> int:
     """Move every comment of ``source`` into ``target`` (same topic) and delete ``source``."""
     if target.id == source.id:
@@ -114,6 +122,7 @@ def merge_group(user, source: OpinionGroup, target: OpinionGroup) -> int:
     return len(moved)
 
 
+@action
 def delete_group(user, group: OpinionGroup) -> int:
     """Delete a group; its comments become unassigned (they are never deleted)."""
     freed = _group_comment_ids(group.id)
@@ -131,6 +140,7 @@ class AssignResult:
     other_topic: int
 
 
+@action
 def assign(user, ids: list[int], group: OpinionGroup | None) -> AssignResult:
     """Put the chosen comments into ``group`` (None: take them out of any group).
 

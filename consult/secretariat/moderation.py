@@ -16,6 +16,7 @@ from ..consultation.models import Section
 from ..core.errors import InvalidInput
 from ..core.labels import hide_reason_labels
 from ..core.text import has_forbidden_characters, normalise_newlines, visible_length
+from ..core.transactions import action
 from ..extensions import db
 from ..i18n import utcnow
 from ..participation.models import Comment
@@ -106,6 +107,7 @@ def _check_version(comment: Comment, seen: str | None) -> None:
         raise Conflict()
 
 
+@action
 def publish(user, comment: Comment, *, seen: str | None = None, keep_edit: bool = False) -> None:
     """Publish the original text (the masked copy is dropped unless ``keep_edit``)."""
     _check_version(comment, seen)
@@ -113,6 +115,7 @@ def publish(user, comment: Comment, *, seen: str | None = None, keep_edit: bool 
            **({} if keep_edit else {"body_published": None}))
 
 
+@action
 def publish_edited(user, comment: Comment, text: str, *, seen: str | None = None) -> None:
     """Publish a moderator's copy (personal data masked); the original stays as received."""
     text = validate_published_text(text)
@@ -121,6 +124,7 @@ def publish_edited(user, comment: Comment, text: str, *, seen: str | None = None
            body_published=None if text == comment.body else text)
 
 
+@action
 def hide(user, comment: Comment, reason: str, note: str = "", *, seen: str | None = None) -> None:
     hidden_reason = validate_reason(reason, note)
     _check_version(comment, seen)
@@ -148,6 +152,7 @@ def parse_ids(values, *, limit: int = BULK_MAX) -> list[int]:
     return ids
 
 
+@action
 def bulk(user, ids: list[int], action: str, *, reason: str = "", note: str = "") -> BulkResult:
     """Publish or hide many pending comments at once; comments no longer pending are left alone."""
     if action not in BULK_ACTIONS:

@@ -195,7 +195,6 @@ def moderation_bulk():
         db.session.rollback()
         return _render_queue(consultation, f, errors=exc.errors, status=422,
                              bulk_values={**request.form.to_dict(), "ids_list": request.form.getlist("ids")})
-    db.session.commit()
     if request.form.get("action") == "publish":
         flash(_("%(n)d件を公開しました。", n=result.changed), "success")
     else:
@@ -254,7 +253,6 @@ def moderation_comment(comment_id: int):
         return _render_comment(_get_comment(comment_id, consultation), errors={"_form": [
             _l("このご意見は、この画面を開いた後にほかの職員が操作しました。最新の状態を確認してから、もう一度操作してください。")]},
             status=409)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("secretariat.moderation_comment", comment_id=comment.id), code=303)
 
@@ -297,7 +295,6 @@ def group_new():
     except InvalidInput as exc:
         return _group_form(consultation, values=request.form.to_dict(), errors=exc.errors, status=422)
     group = groups.create_group(current_user, values)
-    db.session.commit()
     flash(_("意見グループ「%(t)s」を作りました。", t=group.title), "success")
     return redirect(url_for("secretariat.group_detail", group_id=group.id), code=303)
 
@@ -335,10 +332,7 @@ def group_edit(group_id: int):
         values = groups.validate_group(request.form, consultation.id, with_topic=False)
     except InvalidInput as exc:
         return _group_form(consultation, group, values=request.form.to_dict(), errors=exc.errors, status=422)
-    groups.update_group(current_user, group, values)
-    if request.form.get("confirm") == "1":
-        groups.confirm_group(current_user, group)
-    db.session.commit()
+    groups.update_group(current_user, group, values, confirm=request.form.get("confirm") == "1")
     flash(_("意見グループ「%(t)s」を保存しました。", t=group.title), "success")
     return redirect(url_for("secretariat.group_detail", group_id=group.id), code=303)
 
@@ -348,7 +342,6 @@ def group_edit(group_id: int):
 def group_confirm(group_id: int):
     group = _group_or_404(group_id, consultation_or_404())
     groups.confirm_group(current_user, group)
-    db.session.commit()
     flash(_("意見グループ「%(t)s」を確定しました。", t=group.title), "success")
     return redirect(url_for("secretariat.group_list"), code=303)
 
@@ -368,7 +361,6 @@ def group_merge(group_id: int):
     except InvalidInput as exc:
         db.session.rollback()
         return _render_group(_group_or_404(group_id, consultation), errors=exc.errors, status=422)
-    db.session.commit()
     flash(_("「%(s)s」を「%(t)s」に統合しました（%(n)d件のご意見を移しました）。", s=title, t=target_title, n=moved), "success")
     return redirect(url_for("secretariat.group_detail", group_id=target.id), code=303)
 
@@ -379,7 +371,6 @@ def group_delete(group_id: int):
     group = _group_or_404(group_id, consultation_or_404())
     title = group.title
     freed = groups.delete_group(current_user, group)
-    db.session.commit()
     flash(_("意見グループ「%(t)s」を削除しました（%(n)d件のご意見は未分類に戻りました）。", t=title, n=freed), "success")
     return redirect(url_for("secretariat.group_list"), code=303)
 
@@ -414,7 +405,6 @@ def group_assign():
                                errors={}, assign_errors=exc.errors, options=filter_options(consultation.id),
                                comments=comments, total=total, page=page, per_page=PER_PAGE,
                                ward_labels=dict(ward_choices())), 422
-    db.session.commit()
     if group is None:
         flash(_("%(n)d件をグループから外しました。", n=result.assigned), "success")
     else:

@@ -66,7 +66,6 @@ def change_on_topic(change, obj, topic, anchor: str, message):
         result = change(obj, current_user)
     except Conflict as exc:
         return conflict(exc.message, url_for(".topic", slug=topic.slug))
-    db.session.commit()
     return done(message(result) if callable(message) else message, ".topic", slug=topic.slug, _anchor=anchor)
 
 
@@ -82,5 +81,4 @@ def edit_form(template: str, context: dict, initial: dict, save, saved, submitte
         db.session.rollback()
         values = submitted(request.form) if submitted else request.form.to_dict()
         return render_template(template, values=values, errors=exc.errors, **context), 422
-    db.session.commit()
     return saved(result)

@@ -54,7 +54,6 @@ def settings():
         db.session.rollback()
         return render_template("editing/settings.html", consultation=consultation, values=values,
                                errors=exc.errors, preview=preview), 422
-    db.session.commit()
     return done(_("意見募集の説明と設定を保存しました。") if changed else _("変更はありませんでした。"), ".index")
 
 
@@ -78,7 +77,6 @@ def meetings():
     except InvalidInput as exc:
         db.session.rollback()
         return _render_meetings(consultation, request.form.to_dict(), exc.errors, 422)
-    db.session.commit()
     return done(_("日程「%(title)s」を追加しました。", title=meeting.title), ".meetings")
 
 
@@ -100,7 +98,6 @@ def meeting_delete(meeting_id: int):
     meeting = get_or_404(Meeting, meeting_id)
     title = meeting.title
     services.delete_meeting(meeting, current_user)
-    db.session.commit()
     return done(_("日程「%(title)s」を削除しました。", title=title), ".meetings")
 
 
@@ -132,7 +129,6 @@ def phase():
     except Conflict as exc:
         db.session.rollback()
         return _render_phase(consultation, message=exc.message, status=409)
-    db.session.commit()
     return done(_("段階を「%(phase)s」にしました。", phase=phase_labels()[consultation.phase]), ".phase")
 
 
@@ -146,7 +142,6 @@ def period():
         db.session.rollback()
         values = {"open_at": request.form.get("open_at", ""), "close_at": request.form.get("close_at", "")}
         return _render_phase(consultation, errors=exc.errors, values=values, status=422)
-    db.session.commit()
     return done(_("受付期間を保存しました。") if changed else _("変更はありませんでした。"), ".phase")
 
 
@@ -231,7 +226,6 @@ def import_confirm(token: str):
         return _import_page(plan=plan, values={"kind": plan.kind}, status=409,
                             errors={"_form": [_("確認画面を表示した後に内容が変わったため、取り込めませんでした。下のエラーを確かめて、ファイルをもう一度アップロードしてください。")]})
     counts = importer.apply_plan(plan, current_user)
-    db.session.commit()
     importer.discard_plan(current_app.instance_path, token)
     return done(_("%(file)s を取り込みました：追加%(create)d件、改訂・変更%(changed)d件、変更なし%(same)d件。",
                    file=plan.filename, create=counts["create"], changed=counts["revise"] + counts["update"],

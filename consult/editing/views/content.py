@@ -65,7 +65,6 @@ def section_new(slug: str):
     except InvalidInput as exc:
         db.session.rollback()
         return _section_form(topic, None, values, exc.errors, 422)
-    db.session.commit()
     return done(_("節「%(heading)s」を追加しました（アンカー #%(anchor)s）。", heading=section.current.heading,
                    anchor=section.anchor), ".topic", slug=topic.slug, _anchor=f"section-{section.id}")
 
@@ -91,7 +90,6 @@ def section_edit(section_id: int):
     except Conflict as exc:
         db.session.rollback()
         return _section_form(topic, section, values, status=409, message=exc.message)
-    db.session.commit()
     if revision is None:
         return done(_("本文と見出しに変更がなかったため、新しい版は作りませんでした。"), ".topic", slug=topic.slug,
                      _anchor=f"section-{section.id}")
@@ -194,7 +192,6 @@ def proposal_add(slug: str):
     except InvalidInput as exc:
         db.session.rollback()
         return _render_topic(topic, proposal_values=request.form.to_dict(), errors=exc.errors, status=422)
-    db.session.commit()
     return done(_("提案を追加しました（キー %(key)s）。", key=proposal.key), ".topic", slug=topic.slug,
                  _anchor=f"proposal-{proposal.id}")
 

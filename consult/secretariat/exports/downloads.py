@@ -6,6 +6,7 @@ from typing import IO, Iterable, Iterator
 from flask import Response
 
 from ...audit import record
+from ...core.transactions import action
 from ...i18n import to_jst, utcnow
 from ..filters import ReviewFilter
 
@@ -32,6 +33,7 @@ def download(chunks: Iterable[bytes], name: str, mimetype: str, *, cache_control
     return response
 
 
+@action
 def record_export(user, what: str, f: ReviewFilter, *, note: str = "", **details) -> None:
     """Each export is in the audit log: who, when, which format and filters. The caller commits."""
     record(user, f"export.{what}", "comment", "", after={"filters": f.as_args(), **details}, note=note)
