@@ -15,6 +15,7 @@ from ..core.codes import RECEIPT_ALPHABET
 from ..core.text import nfkc
 from ..extensions import db
 from ..participation.models import Comment
+from ..secretariat.models import GroupState
 
 # Hyphens and dashes people type (or an IME turns a hyphen into), and every kind of space.
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー_・.]")
@@ -66,7 +67,7 @@ def lookup(receipt_no: str) -> ReceiptStatus | None:
                            status=comment.status, results_published=consultation.results_published,
                            results_published_at_utc=consultation.results_published_at_utc)
     group = comment.opinion_group
-    if result.results_published and group is not None and group.state == "confirmed":
+    if result.results_published and group is not None and group.state == GroupState.CONFIRMED:
         result.group_title = group.title
         result.group_summary = group.summary or None
         result.answer = group.answer or None

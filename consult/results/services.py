@@ -4,15 +4,15 @@ personal data (no receipt numbers, no relation or age of anyone, no single comme
 
 from dataclasses import dataclass
 
-from ..consultation.models import Consultation, Topic
+from ..consultation.models import Consultation, Phase, Topic
 from ..secretariat import stats
 from ..secretariat.filters import ReviewFilter
 
-PUBLIC_PHASES = ("closed", "published")
+PUBLIC_PHASES = (Phase.CLOSED, Phase.PUBLISHED)
 
 
 def results_public(consultation: Consultation | None) -> bool:
-    return consultation is not None and consultation.phase in PUBLIC_PHASES
+    return consultation is not None and consultation.effective_phase in PUBLIC_PHASES
 
 
 def public_filter(consultation: Consultation) -> ReviewFilter:

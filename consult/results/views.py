@@ -11,9 +11,6 @@ from ..secretariat.exports.downloads import download
 from ..secretariat.figures import pct
 from . import bp, services
 
-# The whole file for anyone: a few downloads a minute per address are plenty (a hashed address key).
-OPEN_DATA_LIMIT = "20/minute;200/day"
-
 
 @bp.route("/results")
 def index():
@@ -26,7 +23,7 @@ def index():
 
 
 @bp.route("/results/open-data.csv")
-@limiter.limit(lambda: current_app.config.get("RATE_LIMIT_OPEN_DATA", OPEN_DATA_LIMIT), key_func=address_key)
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_OPEN_DATA"], key_func=address_key)
 def open_data() -> Response:
     consultation = current_consultation()
     if consultation is None:

@@ -21,7 +21,7 @@ from ..participation.models import Comment
 from ..workshops.models import Theme, Workshop
 from ..workshops.signals import workshop_closed
 from .filters import clean_arg, small_int
-from .models import RESPONSE_CATEGORIES, OpinionGroup
+from .models import RESPONSE_CATEGORIES, GroupState, OpinionGroup
 
 AUDIT_FIELDS = ("topic_id", "title", "summary", "answer", "response_category", "state", "position",
                 "source_theme_id")
@@ -95,7 +95,7 @@ def update_group(user, group: OpinionGroup, values: dict[str, Any], *, confirm: 
 
 @action
 def confirm_group(user, group: OpinionGroup) -> None:
-    if group.state == "confirmed":
+    if group.state == GroupState.CONFIRMED:
         return
     before = snapshot(group, AUDIT_FIELDS)
     group.state = "confirmed"

@@ -1,6 +1,7 @@
 """The secretariat's work: opinion groups with the city's answers (the audit log is consult.audit's)."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,7 +11,14 @@ from ..i18n import utcnow
 
 # 反映する / 既に盛り込み済み / 今後の参考とする / その他
 RESPONSE_CATEGORIES = ("reflect", "included", "reference", "other")
-GROUP_STATES = ("proposed", "confirmed")
+
+
+class GroupState(StrEnum):
+    PROPOSED = "proposed"  # made from a workshop's themes (or a suggestion): staff have not checked it
+    CONFIRMED = "confirmed"  # checked by staff: counted in the review document and the results
+
+
+GROUP_STATES = tuple(s.value for s in GroupState)
 
 
 class OpinionGroup(db.Model):

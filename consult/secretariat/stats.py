@@ -22,7 +22,7 @@ from ..extensions import db
 from ..participation.models import Comment, CommentRollup, Participant, Support, Vote, VoteRollup
 from ..workshops.models import Theme, Workshop, WorkshopSeat
 from .filters import ReviewFilter
-from .models import OpinionGroup
+from .models import GroupState, OpinionGroup
 
 Z95 = 1.959963984540054  # the standard normal quantile for a two-sided 95 % interval
 HEAT_LEVELS = 5
@@ -524,7 +524,7 @@ def ungrouped_counts(f: ReviewFilter) -> dict[int, int]:
 def proposed_group_counts(f: ReviewFilter) -> dict[int, int]:
     return dict(db.session.execute(
         select(OpinionGroup.topic_id, func.count()).join(Topic, Topic.id == OpinionGroup.topic_id)
-        .where(Topic.consultation_id == f.consultation_id, OpinionGroup.state == "proposed")
+        .where(Topic.consultation_id == f.consultation_id, OpinionGroup.state == GroupState.PROPOSED)
         .group_by(OpinionGroup.topic_id)).all())
 
 

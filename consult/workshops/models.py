@@ -3,6 +3,7 @@
 export treats them like web comments."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,7 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..i18n import utcnow
 
-WORKSHOP_STATES = ("planned", "open", "closed")
+
+
+class WorkshopState(StrEnum):
+    PLANNED = "planned"  # prepared: join code and QR exist, phones cannot join yet
+    OPEN = "open"  # phones join, write notes and place dots
+    CLOSED = "closed"  # the notes are the city's; the themes became proposed opinion groups
+
+
+WORKSHOP_STATES = tuple(s.value for s in WorkshopState)
 
 workshop_topic = Table(
     "workshop_topic", db.metadata,
@@ -48,6 +57,14 @@ class Workshop(db.Model):
                                                          order_by="WorkshopTable.position",
                                                          cascade="all, delete-orphan")
     themes: Mapped[list["Theme"]] = relationship(back_populates="workshop", order_by="Theme.position")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == WorkshopState.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == WorkshopState.CLOSED
 
     def __repr__(self) -> str:
         return f"<Workshop {self.id} {self.state}>"

@@ -247,7 +247,7 @@ def test_staff_phase_page_explains_each_phase(staff):
     client, _user = staff()
     _set_phase("open", comments_close_at_utc=utcnow() - timedelta(hours=1))
     html = client.get("/staff/consultation/phase").get_data(as_text=True)
-    assert "意見募集を締め切る" in html and "締切日時を過ぎていますが、まだ受け付けています" in html
+    assert "意見募集を締め切る" in html and "締切日時を過ぎたため、市民からの受付はその時点で止まっています" in html
     assert "段階ごとに市民ができること" in html and "× できない" in html
 
 

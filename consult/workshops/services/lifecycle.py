@@ -21,7 +21,7 @@ from ...core.text import has_forbidden_characters, nfkc, normalise_newlines, vis
 from ...extensions import db
 from ...i18n import JST, to_jst, utcnow
 from ...participation.models import Comment
-from ..models import DotVote, Theme, Workshop, WorkshopSeat, WorkshopTable
+from ..models import DotVote, Theme, Workshop, WorkshopSeat, WorkshopState, WorkshopTable
 from ..signals import workshop_closed
 from .common import WrongState, int_of, new_join_code, values_of
 from .queries import workshop_counts
@@ -168,7 +168,7 @@ def validate_workshop(data: Mapping, consultation: Consultation, *, workshop: Wo
 def _check_changes_keep_data(workshop: Workshop, topics: list[Topic], names: list[str], dots: int,
                              errors: dict) -> None:
     """An edit may not orphan what the room already wrote: tables, topics and dots in use stay."""
-    if workshop.state == "closed":
+    if workshop.is_closed:
         fields.add(errors, "_form", _l("終了したワークショップは変更できません。"))
         return
     kept = set(names)
@@ -250,9 +250,9 @@ def update_workshop(workshop: Workshop, draft: WorkshopDraft, user) -> Workshop:
 
 def open_workshop(workshop: Workshop, user) -> Workshop:
     """planned → open with a fresh join code. Opening an open workshop changes nothing."""
-    if workshop.state == "open":
+    if workshop.is_open:
         return workshop
-    if workshop.state != "planned":
+    if workshop.state != WorkshopState.PLANNED:
         raise WrongState(_l("終了したワークショップは再び開始できません。"))
     before = _workshop_audit(workshop)
     for _attempt in range(20):
@@ -280,9 +280,9 @@ def close_workshop(workshop: Workshop, user) -> list[Theme]:
     secretariat) turn each theme into a proposed opinion group in the same transaction. Closing a
     closed workshop changes nothing and hands on nothing."""
     db.session.refresh(workshop, with_for_update=True)
-    if workshop.state == "closed":
+    if workshop.is_closed:
         return []
-    if workshop.state != "open":
+    if not workshop.is_open:
         raise WrongState(_l("開始していないワークショップは終了できません。"))
     before = _workshop_audit(workshop)
     workshop.state = "closed"

@@ -43,7 +43,7 @@ def seat_of(workshop: Workshop, participant: Participant | None) -> WorkshopSeat
 def join_workshop(workshop: Workshop, participant: Participant, data: Mapping) -> WorkshopSeat:
     """Sit a participant at a table (or move them); ward defaults to the workshop's, relation and
     age band are optional. One seat per participant and workshop, however often this is sent."""
-    if workshop.state != "open":
+    if not workshop.is_open:
         raise NotAccepting()
     errors: dict[str, list] = {}
     table = table_of(workshop, fields.string(data, "table", errors))

@@ -43,7 +43,7 @@ def _phone_workshop(code: str):
     workshop = find_by_code(code)
     if workshop is None:
         return None, _unknown_code(code)
-    if workshop.state != "open":
+    if not workshop.is_open:
         return None, _closed(workshop, request.form.get("body", "") if request.method == "POST" else "")
     return workshop, None
 

@@ -59,7 +59,7 @@ def join_url(workshop: Workshop, table=None) -> str:
     params = {"code": workshop.join_code}
     if table is not None:
         params["table"] = table.id
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    base = current_app.config["PUBLIC_BASE_URL"]
     if base:
         return base.rstrip("/") + url_for("workshops.phone", **params)
     return url_for("workshops.phone", _external=True, **params)
@@ -150,7 +150,7 @@ def create():
 @requires("edit_workshop")
 def edit(workshop_id: int):
     workshop = _load(workshop_id)
-    if workshop.state == "closed":
+    if workshop.is_closed:
         return _wrong_state(workshop, WrongState(_l("終了したワークショップは変更できません。")))
     if request.method == "GET":
         return _render_form(workshop, _form_values(None, workshop))
@@ -195,7 +195,7 @@ def close(workshop_id: int):
     """GET asks to confirm, with what will be handed to the secretariat; POST closes."""
     workshop = _load(workshop_id)
     if request.method == "GET":
-        if workshop.state != "open":
+        if not workshop.is_open:
             return _wrong_state(workshop, WrongState(_l("開催中のワークショップだけを終了できます。")))
         notes = workshop_notes(workshop)
         return render_template("workshops/close.html", workshop=workshop,
@@ -271,7 +271,7 @@ def paper(workshop_id: int):
         return _render_paper(workshop, {"table": request.args.get("table", ""), "topic": request.args.get("topic", ""),
                                         "lines": ""})
     values = {k: request.form.get(k, "") for k in ("table", "topic", "lines")}
-    if workshop.state == "closed":
+    if workshop.is_closed:
         return _render_paper(workshop, values, {"_form": [_("終了したワークショップには付箋を追加できません。")]}, 409)
     try:
         comments = add_paper_notes(workshop, request.form, current_user)
