@@ -111,6 +111,16 @@ def new_receipt_no() -> str:
     return f"{raw[0:4]}-{raw[4:8]}-{raw[8:12]}"
 
 
+def received_comment(consultation: Consultation, body: str, *, channel: str, **columns) -> Comment:
+    """A comment as it arrives by any channel (web, API, phone, paper): a new receipt number, and
+    published at once or pending by the consultation's premoderation. Not yet added to the session."""
+    now = utcnow()
+    published = not consultation.premoderation
+    return Comment(receipt_no=new_receipt_no(), channel=channel, body=body,
+                   status="published" if published else "pending", created_at_utc=now,
+                   published_at_utc=now if published else None, **columns)
+
+
 def new_submission_key() -> str:
     return secrets.token_urlsafe(24)
 
@@ -131,16 +141,12 @@ def submit_comment(draft: CommentDraft, participant: Participant | None, *, chan
             return existing, False
     if participant is not None:
         remember_profile(participant, draft.ward_code, draft.relation, draft.age_band)
-    now = utcnow()
-    published = not consultation.premoderation
     for _attempt in range(5):
-        comment = Comment(
-            receipt_no=new_receipt_no(), submission_key=submission_key, topic=draft.topic,
+        comment = received_comment(
+            consultation, draft.body, channel=channel, submission_key=submission_key, topic=draft.topic,
             section=draft.section, section_revision=draft.section.current if draft.section else None,
             proposal=draft.proposal, participant=participant, ward_code=draft.ward_code,
-            relation=draft.relation, age_band=draft.age_band, channel=channel,
-            status="published" if published else "pending", body=draft.body, is_demo=is_demo,
-            created_at_utc=now, published_at_utc=now if published else None)
+            relation=draft.relation, age_band=draft.age_band, is_demo=is_demo)
         try:
             with db.session.begin_nested():
                 db.session.add(comment)

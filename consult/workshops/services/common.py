@@ -14,9 +14,8 @@ from ...core.errors import NotAccepting
 from ...core.text import has_forbidden_characters, nfkc, visible_length
 from ...edge import MAX_ID, parse_int
 from ...extensions import db
-from ...i18n import utcnow
 from ...participation.models import Comment, Participant
-from ...participation.services import new_receipt_no
+from ...participation.services import received_comment
 from ..models import Workshop, WorkshopTable
 
 # Join codes: no 0/O, 1/I to misread from a projector at the back of a hall.
@@ -133,13 +132,10 @@ def check_note_body(body: str, name: str, errors: dict, *, line: int | None = No
 def new_comment(workshop: Workshop, topic: Topic, body: str, *, channel: str, table_id: int | None,
                  participant: Participant | None = None, paper_dots: int = 0,
                  submission_key: str | None = None, consultation: Consultation | None = None) -> Comment:
+    """A note of this workshop as a comment: the workshop's ward, the phone's profile if any."""
     consultation = consultation or db.session.get(Consultation, workshop.consultation_id)
-    now = utcnow()
-    published = not consultation.premoderation
-    return Comment(receipt_no=new_receipt_no(), submission_key=submission_key, topic_id=topic.id,
-                   participant_id=participant.id if participant else None, ward_code=workshop.ward.code,
-                   relation=participant.relation if participant else None,
-                   age_band=participant.age_band if participant else None, channel=channel,
-                   status="published" if published else "pending", body=body, created_at_utc=now,
-                   published_at_utc=now if published else None, workshop_id=workshop.id, table_id=table_id,
-                   paper_dots=paper_dots)
+    return received_comment(consultation, body, channel=channel, submission_key=submission_key, topic_id=topic.id,
+                            participant_id=participant.id if participant else None, ward_code=workshop.ward.code,
+                            relation=participant.relation if participant else None,
+                            age_band=participant.age_band if participant else None,
+                            workshop_id=workshop.id, table_id=table_id, paper_dots=paper_dots)
