@@ -84,7 +84,7 @@ def build(f: ReviewFilter, *, with_charts: bool = True) -> Document:
     channels = {k: str(v) for k, v in channel_labels().items()}
     votes = {k: str(v) for k, v in vote_labels().items()}
     parts = []
-    for topic in stats._topics(f):
+    for topic in stats.filtered_topics(f):
         ward_rows = [(code, label, wc.row(topic.id, code)) for code, label in wc.columns]
         part = TopicPart(
             topic=topic, ward_rows=ward_rows, total=wc.total(topic.id),

@@ -47,7 +47,7 @@ def _live(monkeypatch):
     """From here on, every figure is counted from the vote and comment rows."""
     monkeypatch.setattr(ReviewFilter, "rollup_answers", property(lambda self: False))
     monkeypatch.setattr(ReviewFilter, "vote_channels_answer", property(lambda self: False))
-    monkeypatch.setattr(stats, "_comment_rollup_answers", lambda f: False)
+    monkeypatch.setattr(stats.counts, "_comment_rollup_answers", lambda f: False)
 
 
 @pytest.fixture
