@@ -48,6 +48,7 @@ class DefaultConfig:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATE_LIMIT_COMMENTS = "10/minute;60/hour"
+    RATE_LIMIT_CONFIRMS = "30/minute;300/hour"  # 確認 steps, each of which keeps a draft for a day
     RATE_LIMIT_VOTES = "120/minute"
     RATE_LIMIT_NOTES = "30/minute"
     RATE_LIMIT_LOGIN = "10/minute"

@@ -18,6 +18,7 @@ import warnings
 import uuid
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
@@ -125,8 +126,10 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        # End the test's own read transaction, so that its next query sees what the request wrote.
-        db.session.rollback()
+        # End the test's own read transaction, so that its next query sees what the request wrote
+        # (a redirect followed inside the request's context has no test context to end).
+        if has_app_context():
+            db.session.rollback()
         return response
 
 
@@ -191,7 +194,8 @@ def valid_comment(**overrides) -> dict:
 
 def confirm_and_submit(client, slug: str = "counters", **fields):
     """Walk 入力 → 確認 → 完了 like a browser; return (confirm response, submit response)."""
-    confirm = client.post(f"/topics/{slug}/comment", data={"action": "confirm", **valid_comment(**fields)})
+    confirm = client.post(f"/topics/{slug}/comment", data={"action": "confirm", **valid_comment(**fields)},
+                          follow_redirects=True)
     key = re.search(r'name="submission_key" value="([^"]+)"', confirm.get_data(as_text=True))
     data = {**valid_comment(**fields), "submission_key": key.group(1) if key else ""}
     return confirm, client.post(f"/topics/{slug}/comment/submit", data=data)

@@ -194,3 +194,19 @@ class Support(db.Model):
 
     def __repr__(self) -> str:
         return f"<Support p{self.participant_id} → c{self.comment_id}>"
+
+
+class FormDraft(db.Model):
+    """A comment form between 確認 and 送信: what was typed, kept so that the 確認 page is a page of
+    its own (GET) that Back and Forward can show again. Deleted when the comment is sent, and a
+    day after it was made otherwise; never shown to anyone but the browser holding its token."""
+
+    __tablename__ = "form_draft"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), index=True)
+    data: Mapped[str] = mapped_column(Text)  # the form's fields as JSON
+    created_at_utc: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<FormDraft t{self.topic_id}>"

@@ -1,7 +1,7 @@
 """The public pages citizens read: the home page with its timeline, one page per topic (its
 sections, proposals with their votes, published comments) and the privacy notice."""
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from ..consultation.services import (current_consultation, get_topic_or_404, live_proposals, live_sections,
@@ -62,3 +62,9 @@ def render_topic(topic, status: int = 200, **extra):
 @bp.route("/privacy")
 def privacy():
     return render_template("participation/privacy.html", consultation=current_consultation())
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico before (or without) reading the page's <link rel="icon">.
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)

@@ -4,12 +4,14 @@ Functions here take plain values and return models or raise ``InvalidInput``; th
 ``request``, ``session`` or ``flash``.
 """
 
+import json
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, insert, select
+from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.permissions import may_participate
@@ -18,11 +20,12 @@ from ..core import fields
 from ..core.codes import (AGE_BANDS, CHANNEL_BITS, RECEIPT_ALPHABET, RELATIONS, VOTE_VALUES, WARD_OUTSIDE,
                           WARD_UNDISCLOSED)
 from ..core.errors import InvalidInput, NotAccepting
+from ..core.transactions import action
 from ..core.text import has_forbidden_characters, normalise_newlines, visible_length
 from ..extensions import db
 from ..i18n import utcnow
 from . import tallies
-from .models import Comment, Participant, Support, Vote, VoteTally
+from .models import Comment, FormDraft, Participant, Support, Vote, VoteTally
 
 BODY_MAX = 2000
 
@@ -313,3 +316,35 @@ def participant_votes(participant: Participant | None, topic: Topic) -> dict[int
         select(Vote.proposal_id, Vote.value).join(Proposal, Proposal.id == Vote.proposal_id)
         .where(Vote.participant_id == participant.id, Proposal.topic_id == topic.id))
     return dict(rows.all())
+
+
+# --- the 確認 step's draft -------------------------------------------------------------------
+
+DRAFT_LIFETIME = timedelta(days=1)
+
+
+@action
+def keep_draft(topic: Topic, values: dict) -> str:
+    """Keep a confirmed form for its 確認 page; returns the token the browser's session holds.
+    Drafts older than a day go at the same time (nobody sends a comment a day after 確認)."""
+    now = utcnow()
+    db.session.execute(delete(FormDraft).where(FormDraft.created_at_utc < now - DRAFT_LIFETIME))
+    token = secrets.token_urlsafe(24)
+    db.session.add(FormDraft(token=token, topic_id=topic.id, data=json.dumps(values, ensure_ascii=False),
+                             created_at_utc=now))
+    return token
+
+
+def kept_draft(token: str | None, topic: Topic) -> dict | None:
+    if not token:
+        return None
+    draft = db.session.get(FormDraft, token)
+    if draft is None or draft.topic_id != topic.id or draft.created_at_utc < utcnow() - DRAFT_LIFETIME:
+        return None
+    return json.loads(draft.data)
+
+
+@action
+def drop_draft(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(FormDraft).where(FormDraft.token == token))

@@ -1,6 +1,6 @@
 """The citizen's comment flow, votes and supports. Every form works without JavaScript."""
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ..auth.permissions import can
@@ -13,10 +13,11 @@ from . import bp
 from .identity import current_participant, ensure_participant
 from .models import Comment
 from .pages import render_topic
-from .services import (cast_vote, new_submission_key, remember_profile, submit_comment, support_comment,
-                       validate_comment, validate_profile)
+from .services import (cast_vote, drop_draft, keep_draft, kept_draft, new_submission_key, remember_profile,
+                       submit_comment, support_comment, validate_comment, validate_profile)
 
 FORM_FIELDS = ("section", "proposal", "ward", "relation", "age_band", "body", "consent")
+DRAFT_KEY = "comment_draft"  # the session's token of the form waiting on its 確認 page
 HONEYPOT = "website"  # hidden from people; bots that fill every field fill it too
 
 
@@ -48,6 +49,7 @@ def _not_accepting(topic):
 
 
 @bp.route("/topics/<slug>/comment", methods=["GET", "POST"])
+@public_write("RATE_LIMIT_CONFIRMS")
 def comment_form(slug: str):
     """入力 (GET, or POST action=edit from 確認) and the step to 確認 (POST action=confirm)."""
     topic = get_topic_or_404(slug)
@@ -58,14 +60,39 @@ def comment_form(slug: str):
     if _honeypot_filled(request.form):
         return _render_form(topic, _form_values(topic, request.form), _spam_errors(), 422)
     try:
-        draft = validate_comment(topic, request.form)
+        validate_comment(topic, request.form)
     except InvalidInput as exc:
         return _render_form(topic, _form_values(topic, request.form), exc.errors, 422)
-    return render_template(
+    # 確認 is a page of its own (POST → 303 → GET), so that Back from 完了 shows a page of ours
+    # rather than the browser's "confirm form resubmission" error.
+    values = {**_form_values(topic, request.form), "submission_key": new_submission_key()}
+    drop_draft(session.get(DRAFT_KEY))
+    session[DRAFT_KEY] = keep_draft(topic, values)
+    return redirect(url_for(".comment_confirm", slug=topic.slug), code=303)
+
+
+@bp.route("/topics/<slug>/comment/confirm")
+def comment_confirm(slug: str):
+    """確認: the confirmed form, read back from its draft; after 送信 the completion page instead."""
+    topic = get_topic_or_404(slug)
+    if not can("participate", topic.consultation):
+        return _not_accepting(topic)
+    values = kept_draft(session.get(DRAFT_KEY), topic)
+    if values is None:
+        if _last_comment(topic) is not None:
+            return redirect(url_for(".comment_done", slug=topic.slug))  # Back from 完了
+        return redirect(url_for(".comment_form", slug=topic.slug))
+    try:
+        draft = validate_comment(topic, values)
+    except InvalidInput as exc:  # the topic changed since (a section retired): say so on the form
+        return _render_form(topic, values, exc.errors, 422)
+    response = make_response(render_template(
         "participation/comment_confirm.html", topic=topic, consultation=topic.consultation,
-        draft=draft, values=_form_values(topic, request.form), submission_key=new_submission_key(),
+        draft=draft, values=values, submission_key=values["submission_key"],
         ward_labels=dict(ward_choices()), relation_labels=relation_labels(),
-        age_band_labels=age_band_labels())
+        age_band_labels=age_band_labels()))
+    response.headers["Cache-Control"] = "no-store"  # what a person typed: not kept by the browser's cache
+    return response
 
 
 def _spam_errors() -> dict:
@@ -91,15 +118,21 @@ def comment_submit(slug: str):
     except NotAccepting:
         return _not_accepting(topic)
     session["last_receipt"] = comment.receipt_no
+    drop_draft(session.pop(DRAFT_KEY, None))
     return redirect(url_for(".comment_done", slug=topic.slug), code=303)
+
+
+def _last_comment(topic):
+    receipt_no = session.get("last_receipt")
+    comment = db.session.query(Comment).filter_by(receipt_no=receipt_no).one_or_none() if receipt_no else None
+    return comment if comment is not None and comment.topic_id == topic.id else None
 
 
 @bp.route("/topics/<slug>/comment/done")
 def comment_done(slug: str):
     topic = get_topic_or_404(slug)
-    receipt_no = session.get("last_receipt")
-    comment = db.session.query(Comment).filter_by(receipt_no=receipt_no).one_or_none() if receipt_no else None
-    if comment is None or comment.topic_id != topic.id:
+    comment = _last_comment(topic)
+    if comment is None:
         return redirect(url_for("participation.topic", slug=topic.slug))
     return render_template("participation/comment_done.html", topic=topic, consultation=topic.consultation,
                            comment=comment)

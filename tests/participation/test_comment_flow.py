@@ -26,7 +26,7 @@ def test_form_shows_the_topic_and_its_sections(client):
 def test_full_flow_gives_a_receipt_number(client):
     body = "出張所でできる手続きを、どこでも同じにしてほしいです。０９６のような全角数字もそのまま。"
     fields = valid_comment(body=body, section="issues", proposal="unify-branch-services")
-    confirm = client.post("/topics/counters/comment", data={"action": "confirm", **fields})
+    confirm = client.post("/topics/counters/comment", data={"action": "confirm", **fields}, follow_redirects=True)
     page = confirm.get_data(as_text=True)
     assert confirm.status_code == 200
     assert body in page and "東区" in page and "40代" in page  # exactly what will be sent
@@ -65,7 +65,8 @@ def test_profile_is_remembered_for_the_next_form(client):
 
 
 def test_double_submit_stores_one_comment(client):
-    confirm = client.post("/topics/counters/comment", data={"action": "confirm", **valid_comment()})
+    confirm = client.post("/topics/counters/comment", data={"action": "confirm", **valid_comment()},
+                          follow_redirects=True)
     key = re.search(r'name="submission_key" value="([^"]+)"', confirm.get_data(as_text=True)).group(1)
     data = {**valid_comment(), "submission_key": key}
     first = client.post("/topics/counters/comment/submit", data=data)
@@ -188,3 +189,39 @@ def test_errors_in_english(client):
     assert response.status_code == 422
     assert 'lang="en"' in response.get_data(as_text=True)
     assert "ご意見を入力してください" not in response.get_data(as_text=True)
+
+
+def test_the_confirm_step_is_a_page_of_its_own_and_its_draft_goes_with_the_comment(client):
+    from datetime import timedelta
+
+    from consult.i18n import utcnow
+    from consult.participation.models import FormDraft
+    from consult.participation.services import keep_draft
+
+    assert client.get("/topics/counters/comment/confirm").headers["Location"].endswith("/topics/counters/comment")
+    step = client.post("/topics/counters/comment", data={"action": "confirm", **valid_comment()})
+    assert step.status_code == 303 and step.headers["Location"].endswith("/topics/counters/comment/confirm")
+    page = client.get("/topics/counters/comment/confirm")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert valid_comment()["body"] in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(FormDraft)) == 1
+    key = re.search(r'name="submission_key" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert client.post("/topics/counters/comment/submit",
+                       data={**valid_comment(), "submission_key": key}).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(FormDraft)) == 0
+    # Back from 完了 lands on 確認's address: the completion page again, nothing sent twice.
+    back = client.get("/topics/counters/comment/confirm")
+    assert back.headers["Location"].endswith("/topics/counters/comment/done")
+    assert db.session.scalar(select(func.count(Comment.id))) == 1
+
+    old = FormDraft(token="old-draft", topic_id=page_topic_id(), data="{}", created_at_utc=utcnow() - timedelta(days=2))
+    db.session.add(old)
+    db.session.commit()
+    keep_draft(db.session.scalar(select(Comment)).topic, {"body": "x"})
+    assert db.session.get(FormDraft, "old-draft") is None  # a day old: gone with the next draft
+
+
+def page_topic_id() -> int:
+    from consult.consultation.models import Topic
+
+    return db.session.scalar(select(Topic.id).where(Topic.slug == "counters"))

@@ -112,3 +112,17 @@ def test_security_headers(client):
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_site_has_a_favicon(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'rel="icon" href="/static/img/favicon.svg"' in page
+    ico = client.get("/favicon.ico")
+    assert ico.status_code == 301 and ico.headers["Location"].endswith("/static/img/favicon.svg")
+    svg = client.get("/static/img/favicon.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+
+
+def test_the_profile_question_says_relation_to_the_ward(client):
+    html = client.get("/topics/roles").get_data(as_text=True)
+    assert "区との関わり" in html and "区と関わり" not in html.replace("区との関わり", "")
