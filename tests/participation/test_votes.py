@@ -1,5 +1,7 @@
 """Agree / disagree / pass: one vote per participant and proposal, changeable; supports."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -110,3 +112,20 @@ def test_cannot_support_a_pending_comment(client, participant, topic):
     db.session.commit()
     assert client.post(f"/comments/{comment.id}/support").status_code == 404
     assert client.post("/comments/999999/support").status_code == 404
+
+
+def test_a_vote_without_a_ward_asks_for_it_at_the_vote_and_keeps_the_choice(client):
+    page = client.get("/topics/roles").get_data(as_text=True)
+    article = page[page.index('id="proposal-ward-head-authority"'):]
+    article = article[:article.index("</article>")]
+    assert "<details" not in article and 'id="ward-head-authority-ward"' in article  # asked in the open
+    response = client.post("/topics/roles/proposals/ward-head-authority/vote", data={"value": "disagree"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    article = html[html.index('id="proposal-ward-head-authority"'):]
+    article = article[:article.index("</article>")]
+    summary = article[article.index('class="error-summary"'):]
+    assert 'role="alert"' in summary[:200] and "autofocus" in summary[:200]
+    assert 'href="#ward-head-authority-ward"' in summary and 'href="#ward-head-authority-relation"' in summary
+    assert re.search(r'value="disagree"[^>]*checked', article)  # the choice the person made is kept
+    assert html.count('class="error-summary"') == 1  # only at the proposal voted on

@@ -1,5 +1,5 @@
-"""Back after 完了: the browser shows a page of ours again (the 確認 page kept by the browser, or the
-completion page), never a browser error, and nothing is sent a second time."""
+"""What a citizen met, made right: Back after 完了 shows a page of ours again (the completion page, or the
+確認 page), never a browser error, nothing sent twice; a vote without a ward is answered where it was cast."""
 
 from tests.browser.test_citizen import RECEIPT
 
@@ -44,3 +44,25 @@ def test_back_after_done_shows_our_page_and_sends_nothing_twice(server, phone, d
                          .where(Comment.__table__.c.body == "戻るボタンを押しても二重に送られないことを確かめます。")).scalar()
     engine.dispose()
     assert n == 1
+
+
+def test_a_vote_without_a_ward_is_answered_where_it_was_cast(server, phone):
+    page = phone
+    page.goto(server + "/topics/roles#proposal-ward-head-authority")
+    form = page.locator("#proposal-ward-head-authority form")
+    form.get_by_label("反対").check()
+    with page.expect_navigation():
+        form.get_by_role("button", name="賛否を送る").click()
+    summary = page.locator("#proposal-ward-head-authority .error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert page.evaluate("document.activeElement.closest('article').id") == "proposal-ward-head-authority"
+    box = summary.bounding_box()
+    assert 0 <= box["y"] < page.viewport_size["height"]  # on screen, not far below
+    form = page.locator("#proposal-ward-head-authority form")
+    assert form.get_by_label("反対").is_checked()
+    form.get_by_label("お住まいの区（または関わりのある区）").select_option("kita")
+    form.get_by_label("区との関わり").select_option("resident")
+    with page.expect_navigation():
+        form.get_by_role("button", name="賛否を送る").click()
+    assert "「反対」で受け付けました" in page.content()
