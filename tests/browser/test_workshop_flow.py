@@ -361,6 +361,9 @@ def test_a_workshop_from_preparation_to_closing(app, server, open_page):
     # The projector learnt it all by polling, without one reload.
     expect(projector.locator("#pj-state")).to_have_text("このワークショップは終了しました。", timeout=POLL)
     expect(projector.locator("#pj-notes")).to_have_text("5")
+    # Nobody may join a closed workshop: its code and QR have left the screen.
+    expect(projector.locator("#pj-code")).to_have_count(0)
+    expect(projector.get_by_role("img", name="参加用QRコード")).to_have_count(0)
     assert projector.evaluate("window.loadedOnce === true")
     assert projector.evaluate("performance.getEntriesByType('navigation').length") == 1
 

@@ -104,3 +104,16 @@ def test_facilitators_see_only_their_own_projector(app, staff, workshop):
     assert other.get(f"/staff/workshops/{w.id}/projector").status_code == 403
     assert other.get(f"/staff/workshops/{w.id}/projector.json").status_code == 403
     assert app.test_client().get(f"/staff/workshops/{w.id}/projector.json").status_code == 302
+
+
+def test_a_closed_workshop_shows_no_join_code(app, staff, workshop):
+    from consult.workshops.services import close_workshop
+
+    client, user = staff("facilitator")
+    w = workshop("ws-chuo", facilitator=user, open=True)
+    code = w.join_code
+    close_workshop(w, user)
+    html = client.get(f"/staff/workshops/{w.id}/projector").get_data(as_text=True)
+    assert code not in html and "このワークショップは終了しました" in html
+    data = client.get(f"/staff/workshops/{w.id}/projector.json").get_json()
+    assert data["workshop"]["state"] == "closed" and data["workshop"]["join_code"] is None

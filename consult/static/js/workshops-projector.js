@@ -51,6 +51,12 @@
     setText("pj-notes", data.notes_total);
     setText("pj-dots", data.dots_total);
     setText("pj-state", data.workshop.state === "closed" ? label("state-closed") : "");
+    if (data.workshop.state !== "open") {
+      // Closed (or not yet open): nobody may join, so the code and the QR leave the screen.
+      var join = document.querySelector(".pj-join");
+      if (join) { join.parentNode.removeChild(join); }
+    }
+    document.body.classList.toggle("pj--closed", data.workshop.state === "closed");
     data.topics.forEach(function (topic) {
       setText("pj-topic-count-" + topic.id, label("topic-row", {n: topic.notes, d: topic.dots}));
       var list = document.getElementById("pj-notes-" + topic.id);

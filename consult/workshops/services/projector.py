@@ -95,7 +95,9 @@ def live_state(workshop: Workshop, *, recent: int = 60, top: int = 10) -> dict:
     ranked_proposals = sorted(proposal_dots.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return {
         "workshop": {"id": wid, "title": workshop.title, "state": workshop.state,
-                     "join_code": workshop.join_code, "dots_per_participant": workshop.dots_per_participant},
+                     # The code is shown only while phones may join with it.
+                     "join_code": workshop.join_code if workshop.is_open else None,
+                     "dots_per_participant": workshop.dots_per_participant},
         "participants": sum(seats.values()),
         "notes_total": sum(v["notes"] for v in by_topic.values()),
         "dots_total": sum(v["dots"] for v in by_topic.values()),
