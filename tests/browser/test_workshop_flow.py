@@ -478,3 +478,37 @@ def test_workshop_pages_do_not_scroll_sideways_at_320_px(app, server, browser):
         context.close()
     record("workshop-reflow-320", wide == [])
     assert wide == []
+
+
+def test_the_projector_fits_a_16_9_screen_with_300_notes(app, server, browser, tmp_path):
+    """At 1920×1080 the projector needs no scrolling with 300 notes and shows the themes."""
+    from sqlalchemy import select
+
+    from consult.extensions import db
+    from consult.workshops import services as ws
+    from consult.workshops.models import Workshop
+
+    user = create_user("fac-pj@example.jp", "facilitator", PASSWORD)
+    workshop = db.session.scalar(select(Workshop).where(Workshop.key == "ws-chuo"))
+    workshop.facilitator_id = user.id
+    ws.open_workshop(workshop, user)
+    for i, topic in enumerate(workshop.topics):
+        for t, table in enumerate(workshop.tables):
+            lines = "\n".join(f"テーブル{t + 1}の付箋{n}：区役所の窓口と出張所の役割についての意見です [{n % 4}]"
+                              for n in range(300 // (len(workshop.topics) * len(workshop.tables)) + 1))
+            ws.add_paper_notes(workshop, {"table": str(table.id), "topic": str(topic.id), "lines": lines}, user)
+        ws.create_theme(workshop, {"name": f"テーマ{i + 1}：窓口の案内", "topic": str(topic.id)}, user)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="ja-JP")
+    page = context.new_page()
+    try:
+        sign_in(page, server, "fac-pj@example.jp")
+        page.goto(f"{server}/staff/workshops/{workshop.id}/projector")
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(tmp_path / "projector-1920.png"))  # to look at when it fails
+        assert int(page.locator("#pj-notes").inner_text()) >= 300
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height <= 1080, height
+        assert page.locator(".pj-themes li").count() == len(workshop.topics)
+        assert page.locator(".pj-themes").is_visible()
+    finally:
+        context.close()

@@ -64,6 +64,19 @@
       var notes = data.recent.filter(function (n) { return n.topic_id === topic.id; }).slice(0, PER_TOPIC);
       replaceChildren(list, notes.length ? notes.map(noteItem) : [el("li", "pj-empty", label("empty"))]);
     });
+    var themes = document.getElementById("pj-themes");
+    if (themes && data.themes) {
+      var numbers = {};
+      data.topics.forEach(function (topic) { numbers[topic.id] = topic.number; });
+      replaceChildren(themes, data.themes.length ? data.themes.map(function (theme) {
+        var li = el("li");
+        li.appendChild(el("span", "pj-col__number", String(numbers[theme.topic_id] || "")));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(ja(el("span", "pj-themes__name", theme.name)));
+        li.appendChild(document.createTextNode(" " + label("topic-row", {n: theme.notes, d: theme.dots})));
+        return li;
+      }) : [el("li", "pj-empty", label("no-themes"))]);
+    }
     var top = document.getElementById("pj-top");
     if (top && data.top_notes.length) {
       replaceChildren(top, data.top_notes.slice(0, TOP).map(function (note) {

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from sqlalchemy import case, func, literal_column, select, union_all
+from sqlalchemy import and_, case, func, literal_column, select, union_all
 
 from ...consultation.models import Proposal
 from ...extensions import db
@@ -52,10 +52,11 @@ def live_version(workshop: Workshop) -> str:
     return f"w{wid}-{digest}"
 
 
-def live_state(workshop: Workshop, *, recent: int = 60, top: int = 10) -> dict:
-    """What the projector shows: counts, the latest notes by table and topic, and dot totals.
+def live_state(workshop: Workshop, *, recent: int = 8, top: int = 10) -> dict:
+    """What the projector shows: counts, the ``recent`` latest notes of each topic, the themes
+    with their notes and dots, and dot totals.
 
-    Aggregates and two LIMITed queries: the cost does not grow with the hall's output.
+    Aggregates and LIMITed queries (one per topic): the cost does not grow with the hall's output.
     """
     wid = workshop.id
     tables = {t.id: t for t in workshop.tables}
@@ -90,7 +91,14 @@ def live_state(workshop: Workshop, *, recent: int = 60, top: int = 10) -> dict:
     for pid, n in proposal_dots.items():
         if proposals.get(pid) is not None and proposals[pid].topic_id in by_topic:
             by_topic[proposals[pid].topic_id]["dots"] += n
-    latest = db.session.execute(notes.order_by(Comment.id.desc()).limit(recent)).all() if recent else []
+    latest = [row for t in topics for row in db.session.execute(
+        notes.where(Comment.topic_id == t.id).order_by(Comment.id.desc()).limit(recent)).all()] if recent else []
+    theme_rows = db.session.execute(
+        select(Theme.id, Theme.name, Theme.topic_id, func.count(Comment.id), func.coalesce(func.sum(dots), 0))
+        .select_from(Theme).outerjoin(Comment, and_(Comment.theme_id == Theme.id, Comment.status != "hidden"))
+        .outerjoin(phone_dots, phone_dots.c.comment_id == Comment.id)
+        .where(Theme.workshop_id == wid).group_by(Theme.id, Theme.name, Theme.topic_id, Theme.position)
+        .order_by(Theme.topic_id, Theme.position, Theme.id)).all()
     ranked = db.session.execute(notes.where(dots > 0).order_by(dots.desc(), Comment.id).limit(top)).all() if top else []
     ranked_proposals = sorted(proposal_dots.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return {
@@ -105,6 +113,8 @@ def live_state(workshop: Workshop, *, recent: int = 60, top: int = 10) -> dict:
         "tables": [{"id": t.id, "name": t.name, "participants": seats.get(t.id, 0), "notes": by_table.get(t.id, 0)}
                    for t in tables.values()],
         "recent": [note_json(c, n) for c, n in latest],
+        "themes": [{"id": tid, "name": name, "topic_id": topic_id, "notes": int(n), "dots": int(d)}
+                   for tid, name, topic_id, n, d in theme_rows],
         "top_notes": [note_json(c, n) for c, n in ranked],
         "top_proposals": [{"id": pid, "text": proposals[pid].text, "topic_id": proposals[pid].topic_id, "dots": n}
                           for pid, n in ranked_proposals if pid in proposals],
