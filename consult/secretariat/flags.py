@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from .abusive_words import ABUSIVE_WORDS
 
-PERSONAL_KINDS = ("phone", "email", "postal", "address")
+PERSONAL_KINDS = ("phone", "email", "postal", "address", "name")
 
 # Hyphens, dashes, the minus sign and the long vowel mark that people type for a hyphen.
 _DASH_CHARS = "\\-‐‑‒–—―−ー"
@@ -42,15 +42,35 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 
 
+# A name before an honorific: 山田さん, 田中様, 佐藤氏, ヤマダさん. The words people put before
+# さん・様 that are not names (皆さん, お客様, 職員さん, 区長さん…) are left alone.
+_HONORIFIC = re.compile(r"(?P<name>[\u4e00-\u9fff々]{1,4}|[\u30a1-\u30fa\u30fc]{2,8})"
+                        r"(?:さん|さま|様|氏|くん|君|ちゃん|殿)")
+_HONORIFIC_AT_END = re.compile(r"(?:さん|さま|様|氏|くん|君|ちゃん|殿)$")
+NOT_NAMES = ("皆", "客", "職員", "区長", "市長", "議員", "店員", "担当", "窓口", "住民", "市民", "区民", "係",
+             "委員", "会長", "先生", "大家", "奥", "旦那", "近所", "神", "仏", "王", "子", "方", "人", "業者", "医者",
+             "看護師", "運転手", "役人", "相手", "皆様", "各位", "部長", "課長", "所長", "館長", "校長", "社長",
+             "理事", "駅員", "警察", "お巡り", "ボランティア", "スタッフ", "オーナー", "ママ", "パパ")
+
+
+def _names(norm: str):
+    """Spans of likely personal names (with their honorific) in the normalised text."""
+    for m in _HONORIFIC.finditer(norm):
+        name = m.group("name")
+        if any(name.endswith(word) for word in NOT_NAMES):
+            continue
+        yield m.start(), m.end()
+
+
 def kind_labels() -> dict[str, Any]:
     return {"phone": _l("電話番号らしき記載"), "email": _l("メールアドレスらしき記載"),
             "postal": _l("郵便番号らしき記載"), "address": _l("住所（丁目・番地）らしき記載"),
-            "abusive": _l("不適切な表現の可能性")}
+            "name": _l("人名らしき記載（さん・様・氏など）"), "abusive": _l("不適切な表現の可能性")}
 
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # phone | email | postal | address | abusive
+    kind: str  # phone | email | postal | address | name | abusive
     start: int  # span in the original text
     end: int
     text: str  # the original characters
@@ -108,6 +128,7 @@ def find_flags(text: str) -> list[Flag]:
                 if not 10 <= digits <= 11:
                     continue
             found.append((m.start(), m.end(), kind))
+    found.extend((start, end, "name") for start, end in _names(norm))
     for word in ABUSIVE_WORDS:
         start = norm.find(word)
         while start != -1:
@@ -150,7 +171,8 @@ def mask(text: str, flags: list[Flag] | None = None) -> str:
         if not flag.personal:
             continue
         out.append(text[pos:flag.start])
-        out.append(MASK)
+        honorific = _HONORIFIC_AT_END.search(flag.text) if flag.kind == "name" else None
+        out.append(MASK + (honorific.group() if honorific else ""))  # 「＊＊＊さん」 still reads as a person
         pos = flag.end
     out.append(text[pos:])
     return "".join(out)

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..i18n import utcnow
 from ..participation.models import Comment
 from ..participation.services import BODY_MAX
+from . import flags
 from .filters import ReviewFilter, small_int
 
 AUDIT_FIELDS = ("status", "body_published", "hidden_reason", "published_at_utc", "moderated_at_utc")
@@ -107,11 +108,31 @@ def _check_version(comment: Comment, seen: str | None) -> None:
         raise Conflict()
 
 
+def personal_data_in(comment: Comment) -> bool:
+    return any(flag.personal for flag in flags.find_flags(comment.body))
+
+
+def validate_original_reason(text: str | None) -> str:
+    """Why an original that shows likely personal data is published as it is (kept in the log)."""
+    text = normalise_newlines(text or "").strip()
+    if not text:
+        raise InvalidInput({"reason_original": [_l(
+            "個人情報らしき記載があります。原文のまま公開する理由を書いてください（操作記録に残ります）。")]})
+    if len(text) > NOTE_MAX:
+        raise InvalidInput({"reason_original": [_l("理由は%(max)d文字以内で入力してください。", max=NOTE_MAX)]})
+    if has_forbidden_characters(text):
+        raise InvalidInput({"reason_original": [_l("理由に使えない制御文字が含まれています。")]})
+    return text
+
+
 @action
-def publish(user, comment: Comment, *, seen: str | None = None, keep_edit: bool = False) -> None:
-    """Publish the original text (the masked copy is dropped unless ``keep_edit``)."""
+def publish(user, comment: Comment, *, seen: str | None = None, keep_edit: bool = False,
+            reason: str | None = None) -> None:
+    """Publish the original text (the masked copy is dropped unless ``keep_edit``). An original
+    flagged for personal data needs the moderator's ``reason``, which the audit log keeps."""
+    note = validate_original_reason(reason) if personal_data_in(comment) else ""
     _check_version(comment, seen)
-    _apply(user, comment, "comment.publish", status="published", hidden_reason=None,
+    _apply(user, comment, "comment.publish", note=note, status="published", hidden_reason=None,
            **({} if keep_edit else {"body_published": None}))
 
 
@@ -135,6 +156,7 @@ def hide(user, comment: Comment, reason: str, note: str = "", *, seen: str | Non
 class BulkResult:
     changed: int
     skipped: int  # no longer pending (someone else moderated them) or unknown
+    masked: int = 0  # published with their likely personal data replaced by ＊＊＊
 
 
 def parse_ids(values, *, limit: int = BULK_MAX) -> list[int]:
@@ -160,9 +182,17 @@ def bulk(user, ids: list[int], action: str, *, reason: str = "", note: str = "")
     hidden_reason = validate_reason(reason, note) if action == "hide" else None
     comments = db.session.scalars(select(Comment).where(Comment.id.in_(ids), Comment.status == "pending")
                                   .order_by(Comment.id).with_for_update()).all()
+    masked = 0
     for comment in comments:
         if action == "publish":
-            _apply(user, comment, "comment.publish", note="bulk", status="published", hidden_reason=None)
+            # Many at once, nobody reads each: likely personal data is published masked, never as sent.
+            found = flags.find_flags(comment.body)
+            if any(flag.personal for flag in found):
+                masked += 1
+                _apply(user, comment, "comment.publish_edited", note="bulk, masked", status="published",
+                       hidden_reason=None, body_published=flags.mask(comment.body, found))
+            else:
+                _apply(user, comment, "comment.publish", note="bulk", status="published", hidden_reason=None)
         else:
             _apply(user, comment, "comment.hide", note="bulk", status="hidden", hidden_reason=hidden_reason)
-    return BulkResult(changed=len(comments), skipped=len(ids) - len(comments))
+    return BulkResult(changed=len(comments), skipped=len(ids) - len(comments), masked=masked)

@@ -197,6 +197,9 @@ def moderation_bulk():
                              bulk_values={**request.form.to_dict(), "ids_list": request.form.getlist("ids")})
     if request.form.get("action") == "publish":
         flash(_("%(n)d件を公開しました。", n=result.changed), "success")
+        if result.masked:
+            flash(_("うち%(n)d件は個人情報らしき記載を＊＊＊に置き換えて公開しました（原文はそのまま保存しています）。",
+                    n=result.masked), "success")
     else:
         flash(_("%(n)d件を非公開にしました。", n=result.changed), "success")
     if result.skipped:
@@ -218,7 +221,8 @@ def _render_comment(comment, *, errors=None, values=None, status=200):
     return render_template(
         "secretariat/moderation_comment.html", comment=comment, flags=found, highlighted=flags.highlight(comment.body, found),
         kind_labels=flags.kind_labels(), reasons=hide_reason_labels(), errors=errors or {},
-        values={"body_published": proposed, "reason": "", "note": "", **(values or {})},
+        personal=any(flag.personal for flag in found),
+        values={"body_published": proposed, "reason": "", "note": "", "reason_original": "", **(values or {})},
         version=moderation.version(comment), ward_labels=dict(ward_choices()),
         relation_labels=relation_labels(), age_band_labels=age_band_labels()), status
 
@@ -234,7 +238,10 @@ def moderation_comment(comment_id: int):
     seen = request.form.get("version")  # absent: no check (the pages always send it)
     try:
         if action == "publish":
-            moderation.publish(current_user, comment, seen=seen)
+            if moderation.personal_data_in(comment) and request.form.get("confirm_original") != "1":
+                raise InvalidInput({"confirm_original": [_l(
+                    "個人情報らしき記載があります。原文のまま公開するときは、確認の欄に印を付けてください。")]})
+            moderation.publish(current_user, comment, seen=seen, reason=request.form.get("reason_original"))
             message = _("受付番号 %(r)s を原文のまま公開しました。", r=comment.receipt_no)
         elif action == "publish_edited":
             moderation.publish_edited(current_user, comment, request.form.get("body_published", ""), seen=seen)

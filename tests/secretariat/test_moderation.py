@@ -156,3 +156,48 @@ def test_audit_log_is_for_admins_only(staff, comment):
     assert "comment.hide" in html and "secretariat1@example.jp" in html
     assert "意見募集の内容と関係がないため" in html
     assert "1件" in html
+
+
+def test_names_with_honorifics_are_flagged_and_masked():
+    from consult.secretariat.flags import find_flags, mask
+
+    text = "区役所の山田さんと担当の田中様に相談しました。皆さん、お客様、職員さん、町内会長さんは名前ではありません。"
+    assert [(f.kind, f.text) for f in find_flags(text)] == [("name", "山田さん"), ("name", "田中様")]
+    assert mask(text).startswith("区役所の＊＊＊さんと担当の＊＊＊様に相談しました。皆さん")
+
+
+def test_masked_publication_comes_first_and_a_flagged_original_needs_a_reason(staff, comment):
+    client, user = staff("secretariat")
+    c = comment(body="区役所の山田さんが親切でした。")
+    page = client.get(f"/staff/moderation/{c.id}").get_data(as_text=True)
+    actions = page[page.index('id="actions-h"'):]
+    assert actions.index('value="publish_edited"') < actions.index('value="hide"') < actions.index('value="publish"')
+    assert "人名らしき記載" in page and "区役所の＊＊＊さんが親切でした。" in page
+    version = page.split('name="version" value="')[1].split('"')[0]
+    refused = client.post(f"/staff/moderation/{c.id}", data={"action": "publish", "version": version})
+    assert refused.status_code == 422 and "確認の欄に印を付けてください" in refused.get_data(as_text=True)
+    no_reason = client.post(f"/staff/moderation/{c.id}", data={"action": "publish", "version": version,
+                                                                "confirm_original": "1"})
+    assert no_reason.status_code == 422 and "理由を書いてください" in no_reason.get_data(as_text=True)
+    assert _reload(c).status == "pending"
+    done = client.post(f"/staff/moderation/{c.id}", data={"action": "publish", "version": version,
+                                                           "confirm_original": "1",
+                                                           "reason_original": "「山田さん」は区役所の窓口の愛称です"})
+    assert done.status_code == 303 and _reload(c).status == "published"
+    [event] = _events("comment.publish")
+    assert event.note == "「山田さん」は区役所の窓口の愛称です"
+
+
+def test_bulk_publication_masks_what_looks_personal(staff, comment):
+    client, _user = staff("secretariat")
+    flagged = comment(body="電話は096-328-2111の山田さんまで")
+    plain = comment(body="窓口を土曜日にも開けてほしい")
+    response = client.post("/staff/moderation/bulk", data={"ids": [str(flagged.id), str(plain.id)], "action": "publish"})
+    assert response.status_code == 303
+    flagged, plain = _reload(flagged), _reload(plain)
+    assert flagged.status == plain.status == "published"
+    assert flagged.body == "電話は096-328-2111の山田さんまで"  # the original as received
+    assert "096" not in flagged.public_text and "山田" not in flagged.public_text
+    assert plain.body_published is None and plain.public_text == plain.body
+    [masked] = _events("comment.publish_edited")
+    assert masked.note == "bulk, masked"
