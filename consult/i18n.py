@@ -5,7 +5,7 @@ guessed from the browser, so that a link a citizen shares shows the same page to
 Times are stored in UTC and shown in JST; officials expect dates in 和暦 with 西暦 beside them.
 """
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask import Flask, current_app, redirect, request, url_for
 from flask_babel import get_locale
@@ -129,6 +129,11 @@ def deadline(close_utc: datetime | None, now_utc: datetime | None = None) -> str
     if days == 0:
         return f"本日{time}まで"
     return f"{last_day.month}月{last_day.day}日（{WEEKDAYS_JA[last_day.weekday()]}）{time}まで・あと{days}日"
+
+
+def jst_day_start_utc(day: date) -> datetime:
+    """The naive UTC instant at which a JST calendar day begins (the form timestamps are stored in)."""
+    return datetime.combine(day, time(0, 0), tzinfo=JST).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def utcnow() -> datetime:

@@ -7,6 +7,7 @@ the secretariat's (``secretariat.audit_log``, linked from its templates).
 """
 
 from .models import AuditEvent
-from .services import events_page, record, snapshot
+from .services import events_page, events_statement, record, record_export, snapshot, staff_who_acted
 
-__all__ = ["AuditEvent", "events_page", "record", "snapshot"]
+__all__ = ["AuditEvent", "events_page", "events_statement", "record", "record_export", "snapshot",
+           "staff_who_acted"]

@@ -11,6 +11,7 @@ from ..core.text import nfkc
 from ..extensions import db
 from ..i18n import utcnow
 from .models import ROLES, User
+from .signals import locked_out, sign_in_failed, signed_in
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -49,18 +50,25 @@ def authenticate(email: str, password: str) -> User | None:
     now = utcnow()
     if user is None:
         check_password_hash(_dummy_hash(), password)  # as slow as a real check: no timing hint
+        sign_in_failed.send(None, reason="unknown")
+        db.session.commit()
         return None
     if user.locked_until_utc and user.locked_until_utc > now:
+        sign_in_failed.send(user, reason="locked")
+        db.session.commit()
         return None
     if not user.check_password(password) or not user.active:
         user.failed_logins += 1
+        sign_in_failed.send(user, reason="password" if user.active else "inactive")
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until_utc = now + LOCKOUT
             user.failed_logins = 0
+            locked_out.send(user, until=user.locked_until_utc)
         db.session.commit()
         return None
     user.failed_logins = 0
     user.locked_until_utc = None
     user.last_login_at_utc = now
+    signed_in.send(user)
     db.session.commit()
     return user

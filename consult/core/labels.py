@@ -65,3 +65,55 @@ def receipt_status_labels() -> dict[str, Any]:
 
 def workshop_state_labels() -> dict[str, Any]:
     return {"planned": _l("準備中"), "open": _l("開催中"), "closed": _l("終了")}
+
+
+def audit_action_labels() -> dict[str, Any]:
+    """What each logged action is, in words (the audit log, the editing overview)."""
+    return {
+        "auth.login": _l("ログイン"), "auth.login_failed": _l("ログインに失敗"),
+        "auth.lockout": _l("ログインを一時停止（失敗が続いたため）"),
+        "comment.publish": _l("ご意見を原文のまま公開"), "comment.publish_edited": _l("ご意見を編集した文で公開"),
+        "comment.hide": _l("ご意見を非公開"), "comment.assign_group": _l("ご意見を意見グループに振り分け"),
+        "consultation.update": _l("意見募集の説明・設定を変更"), "consultation.period": _l("受付期間を変更"),
+        "consultation.phase": _l("段階を変更"), "meeting.create": _l("日程を追加"),
+        "meeting.update": _l("日程を変更"), "meeting.delete": _l("日程を削除"),
+        "topic.update": _l("審議事項を変更"), "section.create": _l("節を追加"),
+        "section.revise": _l("節を改訂"), "section.move": _l("節の順番を変更"),
+        "section.retire": _l("節を廃止"), "section.restore": _l("節を復活"),
+        "proposal.create": _l("提案を追加"), "proposal.update": _l("提案文を変更"),
+        "proposal.move": _l("提案の順番を変更"), "proposal.withdraw": _l("提案を取り下げ"),
+        "proposal.restore": _l("提案を戻す"), "proposal.delete": _l("提案を削除"),
+        "ward.population": _l("区の人口を変更"), "import.apply": _l("一括取り込み"),
+        "opinion_group.create": _l("意見グループを作成"), "opinion_group.propose": _l("意見グループ案を作成（ワークショップから）"),
+        "opinion_group.update": _l("意見グループを変更"), "opinion_group.confirm": _l("意見グループを確定"),
+        "opinion_group.merge": _l("意見グループを統合"), "opinion_group.delete": _l("意見グループを削除"),
+        "workshop.create": _l("ワークショップを作成"), "workshop.update": _l("ワークショップを変更"),
+        "workshop.open": _l("ワークショップを開始"), "workshop.close": _l("ワークショップを終了"),
+        "workshop.paper_add": _l("紙の付箋を入力"), "workshop.paper_edit": _l("紙の付箋を修正"),
+        "workshop.paper_delete": _l("紙の付箋を削除"), "workshop.notes_move": _l("付箋をテーマへ移動"),
+        "workshop.theme_create": _l("テーマを作成"), "workshop.theme_update": _l("テーマを変更"),
+        "workshop.theme_delete": _l("テーマを削除"),
+        "export.csv": _l("ご意見をCSVで書き出し"), "export.xlsx": _l("ご意見をExcelで書き出し"),
+        "export.json": _l("ご意見をJSONで書き出し"), "export.document_xlsx": _l("検討会資料をExcelで書き出し"),
+        "export.document_html": _l("検討会資料をHTMLで書き出し"), "export.audit_csv": _l("操作記録をCSVで書き出し"),
+    }
+
+
+def audit_target_labels() -> dict[str, Any]:
+    return {"comment": _l("ご意見"), "consultation": _l("意見募集"), "meeting": _l("日程"), "topic": _l("審議事項"),
+            "section": _l("節"), "proposal": _l("提案"), "ward": _l("区"), "opinion_group": _l("意見グループ"),
+            "workshop": _l("ワークショップ"), "user": _l("職員"), "import": _l("一括取り込み"),
+            "audit": _l("操作記録")}
+
+
+def audit_field_labels() -> dict[str, Any]:
+    """The recorded fields' names, in words, for the log's before and after."""
+    return {"status": _l("状態"), "body_published": _l("公開する文"), "hidden_reason": _l("非公開の理由"),
+            "opinion_group_id": _l("意見グループ"), "title": _l("名称"), "body": _l("本文"), "phase": _l("段階"),
+            "premoderation": _l("公開前の確認"), "comments_open_at_utc": _l("受付開始"),
+            "comments_close_at_utc": _l("締切"), "results_published_at_utc": _l("結果公表"),
+            "heading": _l("見出し"), "text": _l("提案文"), "state": _l("状態"), "name": _l("名前"),
+            "population": _l("人口"), "positions": _l("並び順"), "summary": _l("概要"),
+            "response": _l("市の考え方"), "response_category": _l("対応の区分"), "topic_id": _l("審議事項"),
+            "table_id": _l("テーブル"), "paper_dots": _l("紙のドット"), "filters": _l("条件"),
+            "comments": _l("ご意見"), "moved": _l("移したご意見"), "number": _l("版")}

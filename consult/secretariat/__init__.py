@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("secretariat", __name__)
 
-from . import cli, export_views, views  # noqa: E402,F401
+from . import audit_views, cli, export_views, views  # noqa: E402,F401

@@ -13,7 +13,7 @@ applies to votes. The pages say so beside the figures.
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any, Mapping
 
 from flask_babel import lazy_gettext as _l
@@ -27,7 +27,7 @@ from ..core.errors import InvalidInput
 from ..core.labels import channel_labels, status_labels
 from ..core.text import has_forbidden_characters, nfkc, search_key
 from ..extensions import db
-from ..i18n import JST
+from ..i18n import jst_day_start_utc
 from ..participation.models import Comment, Participant, Vote, VoteRollup
 from ..workshops.models import Workshop, WorkshopSeat
 from .models import OpinionGroup
@@ -58,11 +58,6 @@ def status_choices() -> list[tuple[str, Any]]:
     labels = status_labels()
     return [("active", _l("非公開を除く（公開＋確認待ち）")), ("all", _l("すべて（非公開を含む）")),
             ("pending", labels["pending"]), ("published", labels["published"]), ("hidden", labels["hidden"])]
-
-
-def jst_day_start_utc(day: date) -> datetime:
-    """The naive UTC instant at which a JST calendar day begins (the form timestamps are stored in)."""
-    return datetime.combine(day, time(0, 0), tzinfo=JST).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _like_pattern(key: str) -> str:

@@ -1,7 +1,6 @@
 """The secretariat's pages. Views are thin: they parse the request, call the services with plain
 values, and render or redirect (303 after every POST). Every staff view carries @requires."""
 
-import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import audit
 from ..auth.permissions import can, requires
 from ..auth.views import add_staff_link
 from ..consultation.models import Topic
@@ -22,18 +20,16 @@ from ..extensions import db
 from ..participation.models import Comment
 from ..workshops.models import Workshop
 from . import bp, charts, document, figures, flags, groups, moderation, stats
-from .filters import ReviewFilter, clean_arg, parse_filter, small_int, status_choices
+from .filters import ReviewFilter, parse_filter, small_int, status_choices
 from .models import OpinionGroup
 
 PER_PAGE = 50
-AUDIT_PER_PAGE = 50
 
 add_staff_link("secretariat.dashboard", _l("ご意見の集計（区・審議事項・経路別）"), "review")
 add_staff_link("secretariat.moderation_queue", _l("ご意見の確認（公開・非公開）"), "moderate")
 add_staff_link("secretariat.group_list", _l("意見グループと市の考え方"), "review")
 add_staff_link("secretariat.review_document", _l("第5回検討会資料（市民意見の集計）"), "review")
 add_staff_link("secretariat.exports_page", _l("データの書き出し（CSV・Excel・JSON）"), "export")
-add_staff_link("secretariat.audit_log", _l("操作記録（監査ログ）"), "read_audit_log")
 
 
 # --- shared helpers ------------------------------------------------------------------------
@@ -433,21 +429,3 @@ def review_document():
                            errors={}, options=filter_options(consultation.id), doc=document.build(f),
                            vote_labels=vote_labels(), verdicts=verdict_labels(),
                            ward_labels=dict(ward_choices()))
-
-
-# --- the audit log (admins) ----------------------------------------------------------------
-
-def _json_text(value) -> str | None:
-    """Before/after values as readable JSON (Japanese as written, not \\u escapes)."""
-    return None if value is None else json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
-
-
-@bp.route("/staff/audit")
-@requires("read_audit_log")
-def audit_log():
-    page = _page()
-    values = {k: clean_arg(request.args.get(k, ""))[:64] for k in ("action", "target_type", "target_id")}
-    rows, total = audit.events_page(**values, page=page, per_page=AUDIT_PER_PAGE)
-    events = [(event, email, _json_text(event.before), _json_text(event.after)) for event, email in rows]
-    return render_template("secretariat/audit.html", events=events, total=total, page=page,
-                           per_page=AUDIT_PER_PAGE, values=values)

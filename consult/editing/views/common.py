@@ -2,7 +2,6 @@
 redirect 303, or the 409 page when the change no longer fits the record)."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...consultation.services import current_consultation, get_topic_or_404
@@ -42,21 +41,6 @@ def done(message, endpoint: str, **values):
 def conflict(message, back_url: str):
     db.session.rollback()
     return render_template("editing/conflict.html", message=message, back_url=back_url), 409
-
-
-def action_labels() -> dict:
-    return {
-        "consultation.update": _l("意見募集の説明・設定を変更"), "consultation.period": _l("受付期間を変更"),
-        "consultation.phase": _l("段階を変更"), "meeting.create": _l("日程を追加"),
-        "meeting.update": _l("日程を変更"), "meeting.delete": _l("日程を削除"),
-        "topic.update": _l("審議事項を変更"), "section.create": _l("節を追加"),
-        "section.revise": _l("節を改訂"), "section.move": _l("節の順番を変更"),
-        "section.retire": _l("節を廃止"), "section.restore": _l("節を復活"),
-        "proposal.create": _l("提案を追加"), "proposal.update": _l("提案文を変更"),
-        "proposal.move": _l("提案の順番を変更"), "proposal.withdraw": _l("提案を取り下げ"),
-        "proposal.restore": _l("提案を戻す"), "proposal.delete": _l("提案を削除"),
-        "ward.population": _l("区の人口を変更"), "import.apply": _l("一括取り込み"),
-    }
 
 
 def change_on_topic(change, obj, topic, anchor: str, message):

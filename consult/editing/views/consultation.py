@@ -11,11 +11,11 @@ from ...auth.views import add_staff_link
 from ...consultation.models import Meeting
 from ...consultation.services import wards
 from ...core.errors import InvalidInput
-from ...core.labels import phase_labels
+from ...core.labels import audit_action_labels, phase_labels
 from ...extensions import db
 from .. import bp, importer, phases, services
 from ..services import Conflict
-from .common import EDIT, action_labels, consultation_or_404, done, edit_form, get_or_404
+from .common import EDIT, consultation_or_404, done, edit_form, get_or_404
 
 add_staff_link("editing.index", _l("意見募集の内容・段階の編集"), "edit_consultation")
 add_staff_link("editing.import_form", _l("提案・節の一括取り込み（CSV・Excel）"), "edit_consultation")
@@ -29,7 +29,7 @@ def index():
     consultation = consultation_or_404()
     events = services.recent_events(15) if can("read_audit_log") else []
     return render_template("editing/index.html", consultation=consultation, events=events,
-                           action_labels=action_labels(), due=phases.due_change(consultation))
+                           action_labels=audit_action_labels(), due=phases.due_change(consultation))
 
 
 # --- the consultation ---------------------------------------------------------------------------
