@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, database, edge, errors, i18n, pagecache, security, signing
 from .accessibility import bp as accessibility_bp
+from .admin import bp as admin_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import DefaultConfig
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reference_bp, url_prefix="/reference")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(workshops_bp)
     app.register_blueprint(secretariat_bp)
     app.register_blueprint(editing_bp)

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core import fields
+from ..core.labels import role_labels
 from ..extensions import db, login_manager
 from ..ratelimit import limiter
 from ..security import safe_path
@@ -59,10 +60,6 @@ STAFF_LINKS: list[tuple[str, object, str]] = []
 
 def add_staff_link(endpoint: str, label, permission: str) -> None:
     STAFF_LINKS.append((endpoint, label, permission))
-
-
-def role_labels() -> dict:
-    return {"facilitator": _l("ファシリテーター"), "secretariat": _l("事務局"), "admin": _l("管理者")}
 
 
 @bp.route("/staff")

@@ -67,11 +67,17 @@ def workshop_state_labels() -> dict[str, Any]:
     return {"planned": _l("準備中"), "open": _l("開催中"), "closed": _l("終了")}
 
 
+def role_labels() -> dict[str, Any]:
+    return {"facilitator": _l("ファシリテーター"), "secretariat": _l("事務局"), "admin": _l("管理者")}
+
+
 def audit_action_labels() -> dict[str, Any]:
     """What each logged action is, in words (the audit log, the editing overview)."""
     return {
         "auth.login": _l("ログイン"), "auth.login_failed": _l("ログインに失敗"),
         "auth.lockout": _l("ログインを一時停止（失敗が続いたため）"),
+        "user.create": _l("職員のアカウントを作成"), "user.update": _l("職員のアカウントを変更"),
+        "user.password_link": _l("パスワード設定用のリンクを発行"), "user.password_set": _l("パスワードを設定"),
         "comment.publish": _l("ご意見を原文のまま公開"), "comment.publish_edited": _l("ご意見を編集した文で公開"),
         "comment.hide": _l("ご意見を非公開"), "comment.assign_group": _l("ご意見を意見グループに振り分け"),
         "consultation.update": _l("意見募集の説明・設定を変更"), "consultation.period": _l("受付期間を変更"),
