@@ -16,9 +16,15 @@ def _kind_colour(kinds: list[str]) -> str:
     return KIND_COLOURS.get("・".join(kinds)) or KIND_COLOURS.get(kinds[0], "#444444")
 
 
-def budget_bars(items, *, title: str, unit: str, chart_id: str) -> Markup:
+# A phone's drawing: 360 units on a ~360 px column keep the 13-unit labels at about 13 px (the
+# desktop's 720 units, shrunk to a phone, drew them at 6 px); names too long for it are cut.
+NARROW = 360
+NARROW_NAME = 20  # characters of a project's name in the phone's drawing; the table has them all
+
+
+def budget_bars(items, *, title: str, unit: str, chart_id: str, width: int = 720) -> Markup:
     """One bar per project, longest amount = full width; label above, amount at the bar's end."""
-    width, left, bar_max, row = 720, 8, 560, 40
+    left, bar_max, row = 8, width - 160, 40
     largest = max((item.amount for item in items), default=1) or 1
     height = row * len(items) + 10
     parts = [
@@ -30,9 +36,10 @@ def budget_bars(items, *, title: str, unit: str, chart_id: str) -> Markup:
         y = i * row + 4
         bar = max(2, round(bar_max * item.amount / largest))
         kinds = "・".join(item.kind_list)
+        name = item.name if width > NARROW or len(item.name) <= NARROW_NAME else item.name[:NARROW_NAME] + "…"
         parts.append(
             f'<text x="{left}" y="{y + 12}" font-size="13" fill="#1a1a1a">'
-            f'{item.no}. [{escape(kinds)}] {escape(item.name)}</text>'
+            f'{item.no}. [{escape(kinds)}] {escape(name)}</text>'
             f'<rect x="{left}" y="{y + 17}" width="{bar}" height="16" fill="{_kind_colour(item.kind_list)}"/>'
             f'<text x="{left + bar + 6}" y="{y + 30}" font-size="13" fill="#1a1a1a">'
             f'{item.amount:,} {escape(unit)}</text>')
@@ -40,9 +47,10 @@ def budget_bars(items, *, title: str, unit: str, chart_id: str) -> Markup:
     return Markup("".join(parts))
 
 
-def kind_shares(totals: list[tuple[str, int]], *, title: str, unit: str, chart_id: str) -> Markup:
+def kind_shares(totals: list[tuple[str, int]], *, title: str, unit: str, chart_id: str,
+                width: int = 720) -> Markup:
     """A 100 % bar split by kind combination, with a legend that repeats every figure as text."""
-    width, bar_w = 720, 700
+    bar_w = width - 20
     whole = sum(v for _, v in totals) or 1
     legend_rows = len(totals)
     height = 40 + 22 * legend_rows

@@ -5,7 +5,7 @@ from ..consultation.services import current_consultation
 from ..i18n import is_english, select_locale
 from ..pagecache import PageCache, cached_page
 from . import bp, services
-from .charts import budget_bars, kind_shares
+from .charts import NARROW, budget_bars, kind_shares
 from .versions import reference_version
 
 
@@ -42,12 +42,17 @@ def _charts(budgets) -> dict:
 
 
 def _draw(budgets) -> dict:
-    return {
-        b.id: (budget_bars(b.items, title=_("%(ward)sの事業別予算額", ward=_ward_name(b.ward)), unit=_("千円"),
-                           chart_id=f"bars-{b.ward.code}"),
-               kind_shares(services.totals_by_kind(b), title=_("%(ward)sの種別ごとの予算額", ward=_ward_name(b.ward)),
-                           unit=_("千円"), chart_id=f"kinds-{b.ward.code}"))
-        for b in budgets}
+    """Per budget: (bars, kind shares) for a desktop and the same for a phone (CSS shows one)."""
+    out = {}
+    for b in budgets:
+        bars_title = _("%(ward)sの事業別予算額", ward=_ward_name(b.ward))
+        kinds_title = _("%(ward)sの種別ごとの予算額", ward=_ward_name(b.ward))
+        totals = services.totals_by_kind(b)
+        out[b.id] = tuple(
+            (budget_bars(b.items, title=bars_title, unit=_("千円"), chart_id=f"bars-{b.ward.code}{suffix}", width=width),
+             kind_shares(totals, title=kinds_title, unit=_("千円"), chart_id=f"kinds-{b.ward.code}{suffix}", width=width))
+            for suffix, width in (("", 720), ("-phone", NARROW)))
+    return out
 
 
 @bp.route("/staff-opinions")
