@@ -110,3 +110,16 @@ def test_reference_pages_render(client):
         assert response.status_code == 200, path
     assert "平成25年12月5日" in client.get("/reference/ordinance").get_data(as_text=True)
     assert "保健子ども課" in client.get("/reference/organisation").get_data(as_text=True)
+
+
+def test_long_reference_pages_have_their_own_table_of_contents(client):
+    import re
+
+    for path in ("/reference/staff-opinions", "/reference/other-cities", "/reference/organisation",
+                 "/reference/ordinance"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'class="page-toc"' in html, path
+        toc = html[html.index('class="page-toc"'):html.index("</nav>", html.index('class="page-toc"'))]
+        anchors = re.findall(r'href="#([^"]+)"', toc)
+        assert len(anchors) >= 2, path
+        assert all(f'id="{a}"' in html for a in anchors), path
