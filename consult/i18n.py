@@ -136,6 +136,11 @@ def jst_day_start_utc(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=JST).astimezone(timezone.utc).replace(tzinfo=None)
 
 
+def colon() -> str:
+    """The separator after a label: full-width in Japanese, ": " in English."""
+    return ": " if is_english() else "："
+
+
 def utcnow() -> datetime:
     """Naive UTC, the form every timestamp column stores."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -154,7 +159,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.add_url_rule("/lang", "set_language", set_language)
     app.jinja_env.filters.update(wareki=wareki, wareki_time=wareki_time, jst=jst, isodate=date.fromisoformat)
-    app.jinja_env.globals.update(approximate_date=approximate_date, get_locale=get_locale, deadline=deadline,
+    app.jinja_env.globals.update(approximate_date=approximate_date, get_locale=get_locale, deadline=deadline, colon=colon,
                                  is_english=is_english)
 
     @app.context_processor
