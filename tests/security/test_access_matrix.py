@@ -21,6 +21,9 @@ PUBLIC = {
     ("GET", "/privacy"): 200,
     ("GET", "/accessibility"): 200,
     ("GET", "/healthz"): 200,
+    ("GET", "/favicon.ico"): 301,
+    ("GET", "/password/<token>"): 404,  # an unknown or used link
+    ("POST", "/password/<token>"): 404,
     ("GET", "/lang"): 302,
     ("GET", "/login"): 200,
     ("POST", "/login"): 422,
@@ -37,6 +40,7 @@ PUBLIC = {
     ("GET", "/topics/<slug>"): 404,
     ("GET", "/topics/<slug>/comment"): 404,
     ("POST", "/topics/<slug>/comment"): 404,
+    ("GET", "/topics/<slug>/comment/confirm"): 404,
     ("GET", "/topics/<slug>/comment/done"): 404,
     ("POST", "/topics/<slug>/comment/submit"): 404,
     ("POST", "/topics/<slug>/proposals/<key>/vote"): 404,
