@@ -331,7 +331,7 @@ def plan_import(kind: str, filename: str, content: bytes, consultation: Consulta
         plan.file_errors.append(_l("ファイルに内容がありません。1行目に列名（%(columns)s）を書いてください。",
                                    columns="、".join(str(c.label) for c in COLUMNS[kind])))
         return plan
-    (header_line, header), body = table[0], table[1:]
+    (_header_line, header), body = table[0], table[1:]
     mapping, errors = map_header(kind, header)
     if errors:
         plan.file_errors.extend(errors)
