@@ -21,6 +21,7 @@ from .extensions import csrf, db, login_manager, migrate
 from .followup import bp as followup_bp
 from .markdown import render_markdown
 from .participation import bp as participation_bp
+from .pubcom import bp as pubcom_bp
 from .ratelimit import limiter
 from .reference import bp as reference_bp
 from .results import bp as results_bp
@@ -107,3 +108,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(followup_bp)
     app.register_blueprint(accessibility_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(pubcom_bp)

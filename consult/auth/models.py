@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -41,3 +41,16 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class StaffAssignment(db.Model):
+    """A staff member assigned to a consultation. Someone with no assignment works on every
+    consultation (a small city's secretariat); once assigned, only on those (admins: always all)."""
+
+    __tablename__ = "staff_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "consultation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)

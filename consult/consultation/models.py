@@ -23,6 +23,17 @@ class Phase(StrEnum):
 PHASES = tuple(p.value for p in Phase)
 
 
+class Kind(StrEnum):
+    """What citizens answer: a deliberation's topics (sections and proposals, workshops), or a
+    public comment (意見公募) on one document of numbered provisions."""
+
+    DELIBERATION = "deliberation"
+    PUBCOM = "pubcom"
+
+
+KINDS = tuple(k.value for k in Kind)
+
+
 def effective_phase(phase: str, close_at_utc: datetime | None, now_utc: datetime | None = None) -> Phase:
     """The phase as citizens meet it now: an open consultation whose closing time has passed is
     closed at that moment, before staff or ``flask editing tick`` move its phase."""
@@ -38,10 +49,13 @@ def accepts(phase: str, close_at_utc: datetime | None) -> bool:
 
 class Consultation(db.Model):
     __tablename__ = "consultation"
-    __table_args__ = (CheckConstraint(f"phase IN {PHASES}", name="phase"),)
+    __table_args__ = (CheckConstraint(f"phase IN {PHASES}", name="phase"),
+                      CheckConstraint(f"kind IN {KINDS}", name="kind"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The consultation's name in its URLs (/c/<slug>/…); never changes once citizens have its links.
     slug: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="deliberation", server_default="deliberation")
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown, staff-written
     phase: Mapped[str] = mapped_column(String(16), default="draft")
@@ -51,6 +65,11 @@ class Consultation(db.Model):
     comments_open_at_utc: Mapped[datetime | None]
     comments_close_at_utc: Mapped[datetime | None]
     results_published_at_utc: Mapped[datetime | None]
+    # Archived: kept with everything it received, but off the home page's lists and closed to edits.
+    archived_at_utc: Mapped[datetime | None]
+    # 匿名意見の取扱い: whether an opinion without the submitter's name or address is accepted
+    # (staff then record why). Public-comment rules usually require both.
+    accept_anonymous: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at_utc: Mapped[datetime] = mapped_column(default=utcnow)
 
     meetings: Mapped[list["Meeting"]] = relationship(back_populates="consultation",
@@ -69,6 +88,14 @@ class Consultation(db.Model):
     @property
     def results_published(self) -> bool:
         return self.phase == Phase.PUBLISHED
+
+    @property
+    def is_pubcom(self) -> bool:
+        return self.kind == Kind.PUBCOM
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at_utc is not None
 
     def __repr__(self) -> str:
         return f"<Consultation {self.slug} {self.phase}>"
@@ -152,6 +179,11 @@ class Section(db.Model):
     anchor: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(default=0)
     retired_at_utc: Mapped[datetime | None]
+    # A public comment's provision: its printed number (第6章, 1, 2), ②, ※1) and its depth in the
+    # document (chapter 0, article 1, item 2, sub-item 3; notes 0). The anchor comes from the
+    # number path (ch6-1-2-2) and stays when the text is revised. Empty for a topic's section.
+    label: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    depth: Mapped[int] = mapped_column(default=0, server_default="0")
 
     topic: Mapped[Topic] = relationship(back_populates="sections")
     revisions: Mapped[list["SectionRevision"]] = relationship(

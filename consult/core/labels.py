@@ -6,6 +6,7 @@ Functions, not constants, so that each call gives strings in the request's langu
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from .codes import CHANNELS_BY_KIND
 
 
 def relation_labels() -> dict[str, Any]:
@@ -26,18 +27,35 @@ def vote_labels() -> dict[str, Any]:
     return {"agree": _l("賛成"), "disagree": _l("反対"), "pass": _l("どちらともいえない")}
 
 
-def channel_labels() -> dict[str, Any]:
-    return {"web": _l("ウェブ"), "workshop": _l("ワークショップ"), "paper": _l("紙（付箋・用紙）")}
+def channel_labels(kind: str | None = None) -> dict[str, Any]:
+    """Every channel's wording, or only those a kind of consultation takes, in their order."""
+    labels = {"web": _l("ウェブ"), "workshop": _l("ワークショップ"), "paper": _l("紙（付箋・用紙）"),
+            "briefing": _l("説明会"), "post": _l("郵送"), "fax": _l("FAX"), "email": _l("電子メール"),
+            "counter": _l("窓口")}
+    return labels if kind is None else {c: labels[c] for c in CHANNELS_BY_KIND[kind]}
 
 
 def status_labels() -> dict[str, Any]:
     return {"pending": _l("確認待ち"), "published": _l("公開"), "hidden": _l("非公開")}
 
 
-def response_category_labels() -> dict[str, Any]:
-    # The categories Japanese municipalities use for public-comment answers.
+def response_category_labels(kind: str = "deliberation") -> dict[str, Any]:
+    """The answer categories a kind of consultation offers: the review of a deliberation, or the
+    反映区分 that Japanese public-comment results print."""
+    if kind == "pubcom":
+        return {"reflect": _l("反映"), "partly": _l("一部反映"), "not_reflected": _l("反映なし"),
+                "other": _l("その他")}
     return {"reflect": _l("反映する"), "included": _l("既に盛り込み済み"),
             "reference": _l("今後の参考とする"), "other": _l("その他")}
+
+
+def all_response_category_labels() -> dict[str, Any]:
+    """Every category, for what was stored (a group keeps its category if its kind's list changes)."""
+    return {**response_category_labels("pubcom"), **response_category_labels()}
+
+
+def kind_labels() -> dict[str, Any]:
+    return {"deliberation": _l("審議事項への意見募集（ワークショップ）"), "pubcom": _l("パブリックコメント（条文への意見公募）")}
 
 
 def group_state_labels() -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 
-from ..core.labels import receipt_status_labels, response_category_labels
+from ..core.labels import receipt_status_labels, all_response_category_labels
 from ..ratelimit import address_key, limiter
 from . import bp
 from .services import lookup, normalise_receipt, status_explanations
@@ -13,7 +13,7 @@ def _page(*, value="", errors=None, result=None, not_found=False, status=200):
     response = current_app.make_response((render_template(
         "followup/receipt.html", value=value, errors=errors or {}, result=result, not_found=not_found,
         status_labels=receipt_status_labels(), status_explanations=status_explanations(),
-        category_labels=response_category_labels()), status))
+        category_labels=all_response_category_labels()), status))
     response.headers["Cache-Control"] = "no-store"
     return response
 

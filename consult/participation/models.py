@@ -94,6 +94,14 @@ class Comment(db.Model):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"), index=True)
     paper_dots: Mapped[int] = mapped_column(default=0, server_default="0")  # dots counted on a paper sticky note
 
+    # Public comment: the passage of the provision the citizen selected (as shown to them, in the
+    # revision above), the briefing where it was voiced, the register entry (受付台帳) of an opinion
+    # sent by post, FAX, e-mail or at the counter, and the day the city received it.
+    quote: Mapped[str | None] = mapped_column(Text)
+    briefing_id: Mapped[int | None] = mapped_column(ForeignKey("briefing.id"), index=True)
+    register_entry_id: Mapped[int | None] = mapped_column(ForeignKey("register_entry.id"), index=True)
+    received_on: Mapped[date | None]
+
     # Moderation, beside the untouched original.
     hidden_reason: Mapped[str | None] = mapped_column(Text)
     moderated_at_utc: Mapped[datetime | None]
@@ -105,6 +113,8 @@ class Comment(db.Model):
     table = relationship("WorkshopTable")
     theme = relationship("Theme")
     opinion_group = relationship("OpinionGroup")
+    briefing = relationship("Briefing")
+    register_entry = relationship("RegisterEntry")
     section = relationship("Section")
     section_revision = relationship("SectionRevision")
     proposal = relationship("Proposal")

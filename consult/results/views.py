@@ -4,7 +4,7 @@ comments for anyone, rate limited per address)."""
 from flask import Response, abort, current_app, render_template
 
 from ..consultation.services import current_consultation
-from ..core.labels import response_category_labels, vote_labels
+from ..core.labels import all_response_category_labels, vote_labels
 from ..ratelimit import address_key, limiter
 from ..secretariat.exports import open_data_csv
 from ..secretariat.exports.downloads import download
@@ -19,7 +19,7 @@ def index():
         return render_template("results/not_yet.html", consultation=consultation), 404
     return render_template("results/index.html", consultation=consultation,
                            data=services.public_results(consultation), vote_labels=vote_labels(), pct=pct,
-                           category_labels=response_category_labels())
+                           category_labels=all_response_category_labels())
 
 
 @bp.route("/results/open-data.csv")

@@ -14,14 +14,17 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..consultation.models import Consultation, Meeting, Topic
-from ..core.codes import CHANNELS, VOTE_VALUES
-from ..core.labels import channel_labels, response_category_labels, verdict_labels, vote_labels
+from ..core.codes import CHANNELS_BY_KIND as _BY_KIND, VOTE_VALUES
+from ..core.labels import channel_labels, all_response_category_labels, verdict_labels, vote_labels
 from ..extensions import db
 from ..i18n import approximate_date, to_jst, utcnow, wareki
 from . import charts, stats
 from .exports.sheets import write_representativeness
 from .exports.xlsx import Book
 from .filters import ReviewFilter
+
+# The deliberation's channels, the review's columns. (A public comment's result counts its own.)
+CHANNELS = _BY_KIND["deliberation"]
 
 QUOTES_PER_TOPIC = 3
 QUOTE_MAX = 200
@@ -132,7 +135,7 @@ def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
     book = Book(target)
     channels = {k: str(v) for k, v in channel_labels().items()}
     votes = {k: str(v) for k, v in vote_labels().items()}
-    categories = {k: str(v) for k, v in response_category_labels().items()}
+    categories = {k: str(v) for k, v in all_response_category_labels().items()}
 
     s = book.sheet(str(_l("概要")), [28, 16, 14, 14, 14, 14, 14, 14, 18])
     s.ws.write_string(0, 0, doc.consultation.title, book.title)

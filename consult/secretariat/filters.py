@@ -266,7 +266,7 @@ def parse_filter(args: Mapping[str, Any], consultation_id: int, *, default_statu
 
     channel = text("channel")
     if channel and channel not in CHANNELS:
-        fields.add(errors, "channel", _l("経路は ウェブ・ワークショップ・紙 から選んでください。"))
+        fields.add(errors, "channel", _l("経路の指定が正しくありません。一覧から選んでください。"))
 
     workshop_id, raw = None, text("workshop")
     if raw:

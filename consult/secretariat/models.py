@@ -10,7 +10,9 @@ from ..extensions import db
 from ..i18n import utcnow
 
 # 反映する / 既に盛り込み済み / 今後の参考とする / その他
-RESPONSE_CATEGORIES = ("reflect", "included", "reference", "other")
+# 反映区分. The deliberation answers with reflect / included / reference / other; a public comment's
+# result with reflect (反映) / partly (一部反映) / not_reflected (反映なし) / other.
+RESPONSE_CATEGORIES = ("reflect", "included", "reference", "other", "partly", "not_reflected")
 
 
 class GroupState(StrEnum):
@@ -33,6 +35,8 @@ class OpinionGroup(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), index=True)
+    # For a public comment, the provision the group's answer is about (None: the whole document).
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")  # 意見の概要, written by staff
     answer: Mapped[str] = mapped_column(Text, default="")  # 市の考え方
@@ -45,6 +49,7 @@ class OpinionGroup(db.Model):
     updated_at_utc: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     topic = relationship("Topic")
+    section = relationship("Section")
     source_theme = relationship("Theme")
 
     def __repr__(self) -> str:

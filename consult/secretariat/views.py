@@ -12,7 +12,7 @@ from ..auth.permissions import can, requires
 from ..auth.views import add_staff_link
 from ..consultation.models import Topic
 from ..consultation.services import current_consultation, ward_choices
-from ..core.codes import CHANNELS
+from ..core.codes import CHANNELS_BY_KIND as _BY_KIND
 from ..core.errors import InvalidInput
 from ..core.labels import (age_band_labels, channel_labels, group_state_labels, hide_reason_labels, relation_labels,
                            response_category_labels, status_labels, verdict_labels, vote_labels)
@@ -22,6 +22,9 @@ from ..workshops.models import Workshop
 from . import bp, charts, document, figures, flags, groups, moderation, stats
 from .filters import ReviewFilter, parse_filter, small_int, status_choices
 from .models import OpinionGroup
+
+# The deliberation's channels, the review's columns. (A public comment's result counts its own.)
+CHANNELS = _BY_KIND["deliberation"]
 
 PER_PAGE = 50
 
@@ -57,7 +60,7 @@ def filter_options(consultation_id: int) -> dict:
                                 .order_by(Topic.number)).all()
     workshops = db.session.execute(select(Workshop.id, Workshop.title).where(Workshop.consultation_id == consultation_id)
                                    .order_by(Workshop.starts_at_utc, Workshop.id)).all()
-    return {"topics": topics, "wards": ward_choices(), "channels": channel_labels(), "statuses": status_choices(),
+    return {"topics": topics, "wards": ward_choices(), "channels": channel_labels("deliberation"), "statuses": status_choices(),
             "workshops": workshops, "groups": groups.groups_for_select(consultation_id)}
 
 

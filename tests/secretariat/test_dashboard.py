@@ -174,7 +174,7 @@ def test_search_narrows_votes_to_the_writers(known):
 @pytest.mark.parametrize("args, field, message", [
     ({"ward": "zz"}, "ward", "区の指定が正しくありません"),
     ({"topic": "nope"}, "topic", "審議事項の指定が正しくありません"),
-    ({"channel": "fax"}, "channel", "経路は"),
+    ({"channel": "pigeon"}, "channel", "経路の指定が正しくありません"),
     ({"status": "gone"}, "status", "状態の指定が正しくありません"),
     ({"workshop": "999999"}, "workshop", "ワークショップの指定が正しくありません"),
     ({"group": "abc"}, "group", "意見グループの指定が正しくありません"),

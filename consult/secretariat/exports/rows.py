@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from ...consultation.models import Proposal, Section, SectionRevision, Topic
 from ...consultation.services import ward_choices
-from ...core.labels import age_band_labels, channel_labels, relation_labels, response_category_labels, status_labels
+from ...core.labels import age_band_labels, channel_labels, relation_labels, all_response_category_labels, status_labels
 from ...extensions import db
 from ...i18n import to_jst
 from ...participation.models import Comment
@@ -75,7 +75,7 @@ class Lookups:
         self.ages = {k: str(v) for k, v in age_band_labels().items()}
         self.channels = {k: str(v) for k, v in channel_labels().items()}
         self.statuses = {k: str(v) for k, v in status_labels().items()}
-        self.categories = {k: str(v) for k, v in response_category_labels().items()}
+        self.categories = {k: str(v) for k, v in all_response_category_labels().items()}
 
 
 _ROW_COLUMNS = (Comment.id, Comment.receipt_no, Comment.topic_id, Comment.section_id, Comment.proposal_id,

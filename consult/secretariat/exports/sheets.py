@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...consultation.models import Topic
-from ...core.labels import channel_labels, group_state_labels, response_category_labels, verdict_labels, vote_labels
+from ...core.labels import channel_labels, group_state_labels, all_response_category_labels, verdict_labels, vote_labels
 from ...extensions import db
 from ...i18n import to_jst, utcnow
 from .. import stats
@@ -98,7 +98,7 @@ def write_representativeness_sheet(book: Book, f: ReviewFilter) -> None:
 
 
 def write_groups_sheet(book: Book, f: ReviewFilter) -> None:
-    categories = {k: str(v) for k, v in response_category_labels().items()}
+    categories = {k: str(v) for k, v in all_response_category_labels().items()}
     states = {k: str(v) for k, v in group_state_labels().items()}
     sheet = book.sheet(str(_l("意見グループ")), [24, 6, 28, 50, 8, 16, 60, 14])
     sheet.write([str(_l("審議事項")), "No.", str(_l("グループ名")), str(_l("意見の概要")), str(_l("件数")),

@@ -8,11 +8,14 @@ from sqlalchemy import case, distinct, func, literal_column, or_, select, union
 
 from ...consultation.models import Consultation, Proposal, Topic
 from ...consultation.services import ward_choices
-from ...core.codes import CHANNEL_BITS, CHANNELS
+from ...core.codes import CHANNEL_BITS, CHANNELS_BY_KIND as _BY_KIND
 from ...core.text import search_key
 from ...extensions import db
 from ...participation.models import Comment, CommentRollup, Participant, Vote, VoteRollup
 from ..filters import ReviewFilter
+
+# The deliberation's channels, the review's columns. (A public comment's result counts its own.)
+CHANNELS = _BY_KIND["deliberation"]
 
 Z95 = 1.959963984540054  # the standard normal quantile for a two-sided 95 % interval
 HEAT_LEVELS = 5

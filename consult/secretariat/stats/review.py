@@ -7,13 +7,16 @@ from typing import Any
 from sqlalchemy import and_, func, select, union
 
 from ...consultation.models import Proposal, Topic, Ward
-from ...core.codes import CHANNELS
+from ...core.codes import CHANNELS_BY_KIND as _BY_KIND
 from ...extensions import db
 from ...participation.models import Comment, Participant, Support, Vote
 from ...workshops.models import Theme, Workshop, WorkshopSeat
 from ..filters import ReviewFilter
 from ..models import GroupState, OpinionGroup
 from .counts import _comment_counts, _wards
+
+# The deliberation's channels, the review's columns. (A public comment's result counts its own.)
+CHANNELS = _BY_KIND["deliberation"]
 
 
 # --- for the review document and the workbook ---------------------------------------------

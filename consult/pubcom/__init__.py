@@ -1,0 +1,8 @@
+"""Public comment (意見公募): the 地域説明会, opinions received by post, FAX, e-mail or at the counter
+with their private 受付台帳, and the result per provision."""
+
+from flask import Blueprint
+
+bp = Blueprint("pubcom", __name__)
+
+from . import models  # noqa: E402,F401
