@@ -46,7 +46,7 @@ def _conn() -> sqlite3.Connection:
     return conn
 
 
-@app.get("/topics/<slug>")
+@app.get("/c/kumamoto-ward-offices-h26/topics/<slug>")
 def page(slug: str):
     return Response(PAGE, content_type="text/html; charset=utf-8")
 

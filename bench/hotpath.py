@@ -55,7 +55,7 @@ def _vote_sender(app, proposals):
     def send():  # a new participant each, as in make bench
         body = bodies[sent[0] % len(bodies)]
         sent[0] += 1
-        return app.test_client().post("/api/v1/votes", json=body)
+        return app.test_client().post("/api/v1/consultations/kumamoto-ward-offices-h26/votes", json=body)
 
     return send
 
@@ -113,17 +113,17 @@ def main() -> None:
 
     bare_app.create_schema(str(work / "bare.sqlite"))
     bare_app.DB = str(work / "bare.sqlite")
-    bare_app.PAGE = visitor.get(f"/topics/{targets['slug']}").data
+    bare_app.PAGE = visitor.get(f"/c/kumamoto-ward-offices-h26/topics/{targets['slug']}").data
     bare = bare_app.app.test_client()
     vote_body = {"topic": targets["slug"], "proposal": "x", "value": "agree", "ward": "chuo", "relation": "resident"}
 
     endpoints = {  # name → (send, expected status, the bare counterpart)
         "vote": (_vote_sender(app, targets["proposals"]), 200, "bare_insert"),
-        "topic": (lambda: visitor.get(f"/topics/{targets['slug']}"), 200, "bare_page"),
+        "topic": (lambda: visitor.get(f"/c/kumamoto-ward-offices-h26/topics/{targets['slug']}"), 200, "bare_page"),
         "budgets": (lambda: visitor.get("/reference/budgets"), 200, "bare_page"),
-        "api_comments": (lambda: visitor.get(f"/api/v1/comments?page={targets['api_page']}"), 200, "bare_page"),
-        "dashboard": (lambda: staff.get("/staff/review"), 200, None),
-        "bare_page": (lambda: bare.get(f"/topics/{targets['slug']}"), 200, None),
+        "api_comments": (lambda: visitor.get(f"/api/v1/consultations/kumamoto-ward-offices-h26/comments?page={targets['api_page']}"), 200, "bare_page"),
+        "dashboard": (lambda: staff.get("/staff/c/kumamoto-ward-offices-h26/review"), 200, None),
+        "bare_page": (lambda: bare.get(f"/c/kumamoto-ward-offices-h26/topics/{targets['slug']}"), 200, None),
         "bare_insert": (lambda: bare.post("/insert", json=vote_body), 200, None),
     }
     wanted = set(args.only or endpoints) | {"bare_page", "bare_insert"}

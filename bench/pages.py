@@ -57,14 +57,14 @@ def main():
     conn.close()
     tp, ap_ = max(1, (pub_topic + 19) // 20 // 2), max(1, (pub_all + 19) // 20 // 2)
     eps = [Endpoint("home", "/", [Req("GET", "/")], (200,), "get"),
-           Endpoint("topic", f"/topics/{slug}", [Req("GET", f"/topics/{slug}")], (200,), "get"),
-           Endpoint("topic_page_n", f"/topics/{slug}?page={tp}", [Req("GET", f"/topics/{slug}?page={tp}")], (200,), "get"),
+           Endpoint("topic", f"/c/kumamoto-ward-offices-h26/topics/{slug}", [Req("GET", f"/c/kumamoto-ward-offices-h26/topics/{slug}")], (200,), "get"),
+           Endpoint("topic_page_n", f"/c/kumamoto-ward-offices-h26/topics/{slug}?page={tp}", [Req("GET", f"/c/kumamoto-ward-offices-h26/topics/{slug}?page={tp}")], (200,), "get"),
            Endpoint("reference_budgets", "/reference/budgets", [Req("GET", "/reference/budgets")], (200,), "get"),
-           Endpoint("api_comments", f"/api/v1/comments?page={ap_}", [Req("GET", f"/api/v1/comments?page={ap_}")], (200,), "get")]
+           Endpoint("api_comments", f"/api/v1/consultations/kumamoto-ward-offices-h26/comments?page={ap_}", [Req("GET", f"/api/v1/consultations/kumamoto-ward-offices-h26/comments?page={ap_}")], (200,), "get")]
     out = {"size": args.size, "label": args.label, "env": args.env, "load_start": os.getloadavg()[0], "results": {}}
     with server.serve("consult:create_app()", env, log=work / "gunicorn.log") as (proc, port):
         pids = server.workers(proc)
-        c = http.client.HTTPConnection("127.0.0.1", port); c.request("GET", f"/topics/{slug}")
+        c = http.client.HTTPConnection("127.0.0.1", port); c.request("GET", f"/c/kumamoto-ward-offices-h26/topics/{slug}")
         page = c.getresponse().read(); c.close()
         (work / "topic.html").write_bytes(page)
         for ep in eps:
@@ -73,7 +73,7 @@ def main():
         benv = {"BENCH_BARE_PAGE": str(work / "topic.html"), "BENCH_BARE_DB": str(work / "bare.sqlite")}
         with server.serve("bench.bare_app:app", benv, log=work / "gunicorn-bare.log") as (proc, port):
             pids = server.workers(proc)
-            ep = Endpoint("bare", "bare", [Req("GET", f"/topics/{slug}")], (200,), "get")
+            ep = Endpoint("bare", "bare", [Req("GET", f"/c/kumamoto-ward-offices-h26/topics/{slug}")], (200,), "get")
             out["results"]["bare"] = measure(port, ep, FULL, pids, None)
     out["load_end"] = os.getloadavg()[0]
     bare = out["results"].get("bare")

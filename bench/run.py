@@ -140,9 +140,9 @@ class Endpoint:
 def prepare(port: int, db: Path, meta: dict, settings: Settings, workdir: Path) -> tuple[list[Endpoint], dict]:
     """Sign in, fetch tokens, join a workshop; return the endpoints to measure and facts for the report."""
     b = Browser(port)
-    status, _h, body = b.get("/api/v1/topics")
+    status, _h, body = b.get("/api/v1/consultations/kumamoto-ward-offices-h26/topics")
     if status != 200:
-        raise RuntimeError(f"/api/v1/topics answered {status}")
+        raise RuntimeError(f"/api/v1/consultations/kumamoto-ward-offices-h26/topics answered {status}")
     topics = json.loads(body)["topics"]
     topic = topics[0]
     slug = topic["slug"]
@@ -153,9 +153,9 @@ def prepare(port: int, db: Path, meta: dict, settings: Settings, workdir: Path) 
     api_page = max(1, (published_all + 19) // 20 // 2)
 
     # The bare limit serves this very page.
-    status, _h, page_html = b.get(f"/topics/{slug}")
+    status, _h, page_html = b.get(f"/c/kumamoto-ward-offices-h26/topics/{slug}")
     if status != 200:
-        raise RuntimeError(f"/topics/{slug} answered {status}")
+        raise RuntimeError(f"/c/kumamoto-ward-offices-h26/topics/{slug} answered {status}")
     (workdir / "topic.html").write_bytes(page_html)
 
     # Votes: every proposal and value, each request a new participant (no cookie) → one new row.
@@ -163,7 +163,7 @@ def prepare(port: int, db: Path, meta: dict, settings: Settings, workdir: Path) 
     for t in topics:
         for p in t["proposals"]:
             for value in ("agree", "disagree", "pass"):
-                vote_reqs.append(Req("POST", "/api/v1/votes", {"Content-Type": "application/json"},
+                vote_reqs.append(Req("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/votes", {"Content-Type": "application/json"},
                                      json.dumps({"topic": t["slug"], "proposal": p["key"], "value": value,
                                                  "ward": "chuo", "relation": "resident"})))
 
@@ -171,12 +171,12 @@ def prepare(port: int, db: Path, meta: dict, settings: Settings, workdir: Path) 
     confirm_reqs, submit_reqs = [], []
     for i in range(settings.browsers):
         browser = Browser(port)
-        token = browser.csrf(f"/topics/{slug}/comment")
+        token = browser.csrf(f"/c/kumamoto-ward-offices-h26/topics/{slug}/comment")
         fields = {"csrf_token": token, "ward": ["chuo", "higashi", "nishi", "minami", "kita"][i % 5],
                   "relation": "resident", "age_band": "40s", "body": COMMENT_BODY, "consent": "1", "website": ""}
         headers = {"Cookie": browser.cookie_header(), "Content-Type": "application/x-www-form-urlencoded"}
-        confirm_reqs.append(Req("POST", f"/topics/{slug}/comment", headers, form_body({**fields, "action": "confirm"})))
-        submit_reqs.append(Req("POST", f"/topics/{slug}/comment/submit", headers,
+        confirm_reqs.append(Req("POST", f"/c/kumamoto-ward-offices-h26/topics/{slug}/comment", headers, form_body({**fields, "action": "confirm"})))
+        submit_reqs.append(Req("POST", f"/c/kumamoto-ward-offices-h26/topics/{slug}/comment/submit", headers,
                                form_body({**fields, "submission_key": "@KEY@"})))
         browser.close()
 
@@ -208,7 +208,7 @@ def prepare(port: int, db: Path, meta: dict, settings: Settings, workdir: Path) 
     staff = Browser(port)
     staff.login(meta["secretariat"]["email"], meta["secretariat"]["password"])
     cookie = staff.cookie_header()
-    projector = f"/staff/workshops/{ws_projector}/projector.json"
+    projector = f"/staff/c/kumamoto-ward-offices-h26/workshops/{ws_projector}/projector.json"
     status, headers, _b = staff.get(projector)
     etag = headers.get("etag")
     if status != 200 or not etag:
@@ -221,18 +221,18 @@ def prepare(port: int, db: Path, meta: dict, settings: Settings, workdir: Path) 
     staff_h = {"Cookie": cookie}
     endpoints = [
         Endpoint("home", "home page `/`", [Req("GET", "/")], (200,), "get"),
-        Endpoint("topic", f"topic page `/topics/{slug}`", [Req("GET", f"/topics/{slug}")], (200,), "get"),
+        Endpoint("topic", f"topic page `/topics/{slug}`", [Req("GET", f"/c/kumamoto-ward-offices-h26/topics/{slug}")], (200,), "get"),
         Endpoint("topic_page_n", f"published comments `/topics/{slug}?page={topic_page}`",
-                 [Req("GET", f"/topics/{slug}?page={topic_page}")], (200,), "get"),
+                 [Req("GET", f"/c/kumamoto-ward-offices-h26/topics/{slug}?page={topic_page}")], (200,), "get"),
         Endpoint("reference_budgets", "reference page `/reference/budgets` (SVG charts)",
                  [Req("GET", "/reference/budgets")], (200,), "get"),
         Endpoint("api_comments", f"published comments API `/api/v1/comments?page={api_page}`",
-                 [Req("GET", f"/api/v1/comments?page={api_page}")], (200,), "get"),
+                 [Req("GET", f"/api/v1/consultations/kumamoto-ward-offices-h26/comments?page={api_page}")], (200,), "get"),
         Endpoint("projector_200", f"projector poll, changed (200) `{projector}`", [Req("GET", projector, staff_h)],
                  (200,), "get", cookie=cookie),
         Endpoint("projector_304", "projector poll, unchanged (304, If-None-Match)",
                  [Req("GET", projector, {**staff_h, "If-None-Match": etag})], (304,), "get", cookie=cookie),
-        Endpoint("dashboard", "secretariat dashboard `/staff/review`", [Req("GET", "/staff/review", staff_h)], (200,),
+        Endpoint("dashboard", "secretariat dashboard `/staff/review`", [Req("GET", "/staff/c/kumamoto-ward-offices-h26/review", staff_h)], (200,),
                  "get", connections=STAFF_CONNECTIONS, cookie=cookie),
         Endpoint("vote_post", "vote POST (JSON API `/api/v1/votes`, new participant each)", vote_reqs, (200,),
                  "post", count_sql="SELECT count(*) FROM vote"),
@@ -315,7 +315,7 @@ def measure_bare(size: build.Size, page: Path, settings: Settings, workdir: Path
     out = {}
     with server.serve("bench.bare_app:app", env, log=workdir / "gunicorn-bare.log") as (process, port):
         pids = server.workers(process)
-        page_ep = Endpoint("bare_page", "bare Flask: pre-rendered topic page", [Req("GET", f"/topics/{slug}")],
+        page_ep = Endpoint("bare_page", "bare Flask: pre-rendered topic page", [Req("GET", f"/c/kumamoto-ward-offices-h26/topics/{slug}")],
                            (200,), "get")
         insert_ep = Endpoint("bare_insert", "bare Flask: one raw sqlite3 INSERT per POST",
                              [Req("POST", "/insert", {"Content-Type": "application/json"}, post_body)], (200,),
@@ -383,13 +383,13 @@ def profile_misses(results: list[dict], verdicts: list[dict], settings: Settings
         paths.append(key)
     if not paths:
         return []
-    path_of = {"home": "/", "topic": f"/topics/{largest['facts']['slug']}",
-               "topic_page_n": f"/topics/{largest['facts']['slug']}?page={largest['facts']['topic_page']}",
-               "api_comments": f"/api/v1/comments?page={largest['facts']['api_page']}",
+    path_of = {"home": "/", "topic": f"/c/kumamoto-ward-offices-h26/topics/{largest['facts']['slug']}",
+               "topic_page_n": f"/c/kumamoto-ward-offices-h26/topics/{largest['facts']['slug']}?page={largest['facts']['topic_page']}",
+               "api_comments": f"/api/v1/consultations/kumamoto-ward-offices-h26/comments?page={largest['facts']['api_page']}",
                "reference_budgets": "/reference/budgets",
-               "dashboard": "/staff/review",
-               "projector_200": f"/staff/workshops/{largest['facts']['workshop_projector']}/projector.json",
-               "projector_304": f"/staff/workshops/{largest['facts']['workshop_projector']}/projector.json [304]"}
+               "dashboard": "/staff/c/kumamoto-ward-offices-h26/review",
+               "projector_200": f"/staff/c/kumamoto-ward-offices-h26/workshops/{largest['facts']['workshop_projector']}/projector.json",
+               "projector_304": f"/staff/c/kumamoto-ward-offices-h26/workshops/{largest['facts']['workshop_projector']}/projector.json [304]"}
     vote = largest["endpoints"].get("vote_post")
     if vote is not None and largest.get("vote_body"):
         path_of["vote_post"] = "POST /api/v1/votes " + largest["vote_body"]

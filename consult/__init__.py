@@ -16,6 +16,7 @@ from .admin import bp as admin_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import DefaultConfig
+from .consultation import context as consultation_context, legacy as legacy_urls
 from .editing import bp as editing_bp
 from .extensions import csrf, db, login_manager, migrate
 from .followup import bp as followup_bp
@@ -58,6 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     edge.init_app(app)  # before the blueprints: routes take the bounded int converter when added
     _init_extensions(app)
     _register_blueprints(app)
+    consultation_context.init_app(app)
+    legacy_urls.init_app(app)
 
     i18n.init_app(app)
     app.jinja_env.filters["markdown"] = render_markdown

@@ -148,7 +148,7 @@ def utcnow() -> datetime:
 
 def set_language():
     lang = request.args.get("lang", "")
-    target = safe_path(request.args.get("next")) or url_for("participation.home")
+    target = safe_path(request.args.get("next")) or url_for("participation.index")
     response = redirect(target)
     if lang in current_app.config["LANGUAGES"]:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
@@ -165,4 +165,4 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _language_switch():
         return {"other_language": ("en", "English") if not is_english() else ("ja", "日本語"),
-                "page_title_suffix": _("熊本市 区役所等の在り方 意見募集")}
+                "page_title_suffix": _("熊本市 意見募集")}

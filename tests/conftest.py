@@ -194,8 +194,8 @@ def valid_comment(**overrides) -> dict:
 
 def confirm_and_submit(client, slug: str = "counters", **fields):
     """Walk 入力 → 確認 → 完了 like a browser; return (confirm response, submit response)."""
-    confirm = client.post(f"/topics/{slug}/comment", data={"action": "confirm", **valid_comment(**fields)},
+    confirm = client.post(f"/c/kumamoto-ward-offices-h26/topics/{slug}/comment", data={"action": "confirm", **valid_comment(**fields)},
                           follow_redirects=True)
     key = re.search(r'name="submission_key" value="([^"]+)"', confirm.get_data(as_text=True))
     data = {**valid_comment(**fields), "submission_key": key.group(1) if key else ""}
-    return confirm, client.post(f"/topics/{slug}/comment/submit", data=data)
+    return confirm, client.post(f"/c/kumamoto-ward-offices-h26/topics/{slug}/comment/submit", data=data)

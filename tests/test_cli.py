@@ -17,7 +17,7 @@ def test_demo_data_is_labelled_and_sized(runner, client):
     assert _count(Participant) == 30 and _count(Comment) == 50 and _count(Vote) == 80
     assert _count(Comment, Comment.is_demo.is_(False)) == 0
     assert _count(Participant, Participant.is_demo.is_(False)) == 0
-    html = client.get("/topics/roles").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert "デモ" in html  # published demo comments carry the badge
 
 

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..consultation.context import API
 from .. import pagecache
 from ..audit.models import AuditEvent
 from ..consultation.models import Consultation, Topic
@@ -62,7 +63,7 @@ def openapi():
     return jsonify(openapi_document())
 
 
-@bp.get("/topics")
+@bp.get(API + "/topics")
 def topics():
     consultation = current_consultation()
     if consultation is None:
@@ -71,7 +72,7 @@ def topics():
                    topics=[_topic_json(t) for t in consultation.topics])
 
 
-@bp.get("/topics/<slug>")
+@bp.get(API + "/topics/<slug>")
 def topic(slug: str):
     return jsonify(_topic_json(get_topic_or_404(slug)))
 
@@ -125,7 +126,7 @@ def comments_version() -> pagecache.Version:
     return pagecache.version(tuple(values), snapshot)
 
 
-@bp.get("/comments")
+@bp.get(API + "/comments")
 @cached_page(comments_version, args=frozenset({"topic", "ward", "page", "per_page", "lang"}))
 def comments():
     errors: dict = {}
@@ -153,7 +154,7 @@ def comments():
     } for c, supports in rows])
 
 
-@bp.post("/comments")
+@bp.post(API + "/comments")
 @public_write("RATE_LIMIT_COMMENTS")
 def post_comment():
     refuse_cross_site()
@@ -179,7 +180,7 @@ def post_comment():
                    received_at=_iso(comment.created_at_utc)), 201 if created else 200
 
 
-@bp.post("/votes")
+@bp.post(API + "/votes")
 @public_write("RATE_LIMIT_VOTES")
 def post_vote():
     refuse_cross_site()

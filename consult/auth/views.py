@@ -51,7 +51,7 @@ def login():
 def logout():
     logout_user()
     flash(_("ログアウトしました。"), "success")
-    return redirect(url_for("participation.home"), code=303)
+    return redirect(url_for("participation.index"), code=303)
 
 
 # Each staff area adds its entry page here when it registers (see add_staff_link).

@@ -8,12 +8,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..core.codes import WARD_OUTSIDE, WARD_UNDISCLOSED
 from ..extensions import db
 from ..i18n import is_english
+from .context import current_consultation  # noqa: F401  (re-exported: the areas read it from here)
 from .models import Consultation, Section, Topic, Ward
-
-
-def current_consultation() -> Consultation | None:
-    """The consultation the site shows: the one most recently created (one per deployment today)."""
-    return db.session.scalar(select(Consultation).order_by(Consultation.id.desc()).limit(1))
 
 
 def topic_page_loads() -> tuple:

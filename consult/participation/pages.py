@@ -4,35 +4,44 @@ sections, proposals with their votes, published comments) and the privacy notice
 from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from ..consultation.context import PUBLIC
+from ..consultation.listing import consultation_listing
 from ..consultation.services import (current_consultation, get_topic_or_404, live_proposals, live_sections,
                                      topic_page_loads, ward_choices)
-from ..core.labels import age_band_labels, relation_labels, vote_labels
+from ..core.labels import age_band_labels, kind_labels, relation_labels, vote_labels
 from ..edge import MAX_PAGE, query_int
 from ..extensions import db
 from ..pagecache import cached_page
 from . import bp, identity
-from .models import Comment, Participant
+from .models import Comment
 from .reading import published_page
-from .services import participant_votes, vote_counts, votes_total
+from .services import participant_votes, participants_of, vote_counts, votes_total
 from .versions import home_version, topic_version
 
 
 @bp.route("/")
+def index():
+    """Every consultation by its state; straight to the only one open when there is one."""
+    listing = consultation_listing()
+    if len(listing.open) == 1 and not request.args:
+        return redirect(url_for("participation.home", consultation_slug=listing.open[0].slug))
+    return render_template("participation/index.html", listing=listing, kind_labels=kind_labels())
+
+
+@bp.route(PUBLIC + "/")
 @cached_page(home_version)
 def home():
     consultation = current_consultation()
-    if consultation is None:
-        abort(404)
     # One count per topic, each answered from the (topic_id, status, …) index alone.
     comment_counts = {t.id: db.session.scalar(select(func.count()).select_from(Comment).where(
         Comment.topic_id == t.id, Comment.status == "published")) for t in consultation.topics}
-    participants = db.session.scalar(select(func.count(Participant.id)))
-    votes = votes_total()  # from the tally, not a count of the vote rows
+    participants = participants_of(consultation)
+    votes = votes_total(consultation)  # from the tally, not a count of the vote rows
     return render_template("participation/home.html", consultation=consultation,
                            comment_counts=comment_counts, participants=participants, votes=votes)
 
 
-@bp.route("/topics/<slug>")
+@bp.route(PUBLIC + "/topics/<slug>")
 @cached_page(topic_version)
 def topic(slug: str):
     return render_topic(get_topic_or_404(slug, *topic_page_loads()))

@@ -305,8 +305,19 @@ def vote_counts(topic: Topic, proposal: Proposal | None = None) -> dict[int, dic
     return _tally_counts([p.id for p in ([proposal] if proposal is not None else topic.proposals)])
 
 
-def votes_total() -> int:
-    return db.session.scalar(select(func.coalesce(func.sum(VoteTally.n), 0)))
+def votes_total(consultation) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(VoteTally.n), 0)).join(Proposal, Proposal.id == VoteTally.proposal_id)
+        .join(Topic, Topic.id == Proposal.topic_id).where(Topic.consultation_id == consultation.id))
+
+
+def participants_of(consultation) -> int:
+    """Everyone who commented or voted in this consultation, once (participants are site-wide)."""
+    topics = select(Topic.id).where(Topic.consultation_id == consultation.id)
+    voters = (select(Vote.participant_id).join(Proposal, Proposal.id == Vote.proposal_id)
+              .where(Proposal.topic_id.in_(topics)))
+    writers = select(Comment.participant_id).where(Comment.topic_id.in_(topics), Comment.participant_id.is_not(None))
+    return db.session.scalar(select(func.count()).select_from(voters.union(writers).subquery()))
 
 
 def participant_votes(participant: Participant | None, topic: Topic) -> dict[int, str]:

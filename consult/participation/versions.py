@@ -14,6 +14,7 @@ What they rest on:
 - the clock moves what the pages print of the period (consultation.versions.clock).
 """
 
+from flask import g
 from sqlalchemy import bindparam, func, select
 
 from .. import pagecache
@@ -37,7 +38,6 @@ _TOPIC_COLUMNS = len(_topic_shown())  # the columns before consultation_shown()
 
 
 def _topic_statement():
-    current = select(func.max(Consultation.id)).scalar_subquery()
     fixed = (*_topic_shown(), *consultation_shown(),
              *_content_ids(), pagecache.snapshot_column())
     # One row per proposal and vote value: the tallies ``vote_counts`` reads, read with the rest
@@ -46,12 +46,12 @@ def _topic_statement():
             .select_from(Topic).join(Consultation, Consultation.id == Topic.consultation_id)
             .outerjoin(Proposal, Proposal.topic_id == Topic.id)
             .outerjoin(VoteTally, VoteTally.proposal_id == Proposal.id)
-            .where(Consultation.id == current, Topic.slug == bindparam("slug"))
+            .where(Consultation.id == bindparam("consultation"), Topic.slug == bindparam("slug"))
             .order_by(Proposal.id, VoteTally.value))
 
 
 def topic_version(slug: str) -> pagecache.Version | None:
-    rows = version_rows("topic", _topic_statement, {"slug": slug})
+    rows = version_rows("topic", _topic_statement, {"slug": slug, "consultation": g.consultation.id})
     if not rows:
         return None  # 404, rendered as usual
     width = len(rows[0]) - 3  # the last three: proposal, vote value, count
@@ -64,11 +64,11 @@ def _home_statement():
     # The home page shows how many votes and participants there are: a new one is a new row.
     return (select(Consultation.title, Consultation.body, *consultation_shown(), *_content_ids(), last_id(Topic.id),
                    last_id(Meeting.id), last_id(Participant.id), last_id(Vote.id), pagecache.snapshot_column())
-            .order_by(Consultation.id.desc()).limit(1))
+            .where(Consultation.id == bindparam("consultation")))
 
 
 def home_version() -> pagecache.Version | None:
-    rows = version_rows("home", _home_statement)
+    rows = version_rows("home", _home_statement, {"consultation": g.consultation.id})
     if not rows:
         return None
     *values, snapshot = rows[0]

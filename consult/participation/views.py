@@ -3,6 +3,7 @@
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ..consultation.context import PUBLIC
 from ..auth.permissions import can
 from ..consultation.services import get_topic_or_404, live_proposals, live_sections, ward_choices
 from ..core.errors import InvalidInput, NotAccepting
@@ -48,7 +49,7 @@ def _not_accepting(topic):
                            consultation=topic.consultation), 403
 
 
-@bp.route("/topics/<slug>/comment", methods=["GET", "POST"])
+@bp.route(PUBLIC + "/topics/<slug>/comment", methods=["GET", "POST"])
 @public_write("RATE_LIMIT_CONFIRMS")
 def comment_form(slug: str):
     """入力 (GET, or POST action=edit from 確認) and the step to 確認 (POST action=confirm)."""
@@ -71,7 +72,7 @@ def comment_form(slug: str):
     return redirect(url_for(".comment_confirm", slug=topic.slug), code=303)
 
 
-@bp.route("/topics/<slug>/comment/confirm")
+@bp.route(PUBLIC + "/topics/<slug>/comment/confirm")
 def comment_confirm(slug: str):
     """確認: the confirmed form, read back from its draft; after 送信 the completion page instead."""
     topic = get_topic_or_404(slug)
@@ -99,7 +100,7 @@ def _spam_errors() -> dict:
     return {"_form": [_("送信できませんでした。入力欄以外に文字が入っていないか確認してください。")]}
 
 
-@bp.route("/topics/<slug>/comment/submit", methods=["POST"])
+@bp.route(PUBLIC + "/topics/<slug>/comment/submit", methods=["POST"])
 @public_write("RATE_LIMIT_COMMENTS")
 def comment_submit(slug: str):
     """完了: store once (the submission key makes a re-sent form harmless), then redirect."""
@@ -128,7 +129,7 @@ def _last_comment(topic):
     return comment if comment is not None and comment.topic_id == topic.id else None
 
 
-@bp.route("/topics/<slug>/comment/done")
+@bp.route(PUBLIC + "/topics/<slug>/comment/done")
 def comment_done(slug: str):
     topic = get_topic_or_404(slug)
     comment = _last_comment(topic)
@@ -138,7 +139,7 @@ def comment_done(slug: str):
                            comment=comment)
 
 
-@bp.route("/topics/<slug>/proposals/<key>/vote", methods=["POST"])
+@bp.route(PUBLIC + "/topics/<slug>/proposals/<key>/vote", methods=["POST"])
 @public_write("RATE_LIMIT_VOTES")
 def vote(slug: str, key: str):
 
@@ -167,7 +168,7 @@ def vote(slug: str, key: str):
     return redirect(url_for("participation.topic", slug=topic.slug, _anchor=f"proposal-{proposal.key}"), code=303)
 
 
-@bp.route("/comments/<int:comment_id>/support", methods=["POST"])
+@bp.route(PUBLIC + "/comments/<int:comment_id>/support", methods=["POST"])
 @public_write("RATE_LIMIT_VOTES")
 def support(comment_id: int):
     comment = db.session.get(Comment, comment_id)

@@ -6,3 +6,5 @@ from flask import Blueprint
 bp = Blueprint("pubcom", __name__)
 
 from . import models  # noqa: E402,F401
+from . import staff_views  # noqa: E402,F401  (briefings, the register: staff)
+from . import result_views  # noqa: E402,F401  (the result document: staff)

@@ -3,6 +3,7 @@ comments for anyone, rate limited per address)."""
 
 from flask import Response, abort, current_app, render_template
 
+from ..consultation.context import PUBLIC
 from ..consultation.services import current_consultation
 from ..core.labels import all_response_category_labels, vote_labels
 from ..ratelimit import address_key, limiter
@@ -12,7 +13,7 @@ from ..secretariat.figures import pct
 from . import bp, services
 
 
-@bp.route("/results")
+@bp.route(PUBLIC + "/results")
 def index():
     consultation = current_consultation()
     if not services.results_public(consultation):
@@ -22,7 +23,7 @@ def index():
                            category_labels=all_response_category_labels())
 
 
-@bp.route("/results/open-data.csv")
+@bp.route(PUBLIC + "/results/open-data.csv")
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_OPEN_DATA"], key_func=address_key)
 def open_data() -> Response:
     consultation = current_consultation()

@@ -8,6 +8,7 @@ from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..consultation.context import STAFF
 from ..auth.permissions import requires
 from ..core.errors import InvalidInput
 from . import bp, document, exports
@@ -16,7 +17,7 @@ from .views import (consultation_or_404, filter_error_page, filter_options, filt
                     first_values)
 
 
-@bp.route("/staff/review/document.xlsx")
+@bp.route(STAFF + "/review/document.xlsx")
 @requires("export")
 def review_document_xlsx():
     consultation, f, errors = filter_or_errors()
@@ -62,7 +63,7 @@ def _exports_page(consultation, f, *, values=None, errors=None, export_errors=No
                                           "replacement": request.args.get("replacement", "〓")}), status
 
 
-@bp.route("/staff/exports")
+@bp.route(STAFF + "/exports")
 @requires("export")
 def exports_page():
     consultation, f, errors = filter_or_errors(default_status="all")
@@ -72,7 +73,7 @@ def exports_page():
     return _exports_page(consultation, f)
 
 
-@bp.route("/staff/exports/comments")
+@bp.route(STAFF + "/exports/comments")
 @requires("export")
 def export_comments():
     consultation = consultation_or_404()

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..consultation.context import STAFF
 from ..auth.permissions import can, requires
 from ..auth.views import add_staff_link
 from ..consultation.models import Topic
@@ -99,7 +100,7 @@ def filter_error_page(template: str, consultation, errors, **extra):
 
 # --- review dashboard ----------------------------------------------------------------------
 
-@bp.route("/staff/review")
+@bp.route(STAFF + "/review")
 @requires("review")
 def dashboard():
     consultation, f, errors = filter_or_errors()
@@ -138,7 +139,7 @@ def dashboard():
         proposal_charts=proposal_charts)
 
 
-@bp.route("/staff/review/comments")
+@bp.route(STAFF + "/review/comments")
 @requires("review")
 def review_comments():
     consultation, f, errors = filter_or_errors()
@@ -165,7 +166,7 @@ def _render_queue(consultation, f, *, errors=None, bulk_values=None, status=200)
         ward_labels=dict(ward_choices()), checked=set((bulk_values or {}).get("ids_list", []))), status
 
 
-@bp.route("/staff/moderation")
+@bp.route(STAFF + "/moderation")
 @requires("moderate")
 def moderation_queue():
     consultation = consultation_or_404()
@@ -178,7 +179,7 @@ def moderation_queue():
     return _render_queue(consultation, f)
 
 
-@bp.route("/staff/moderation/bulk", methods=["POST"])
+@bp.route(STAFF + "/moderation/bulk", methods=["POST"])
 @requires("moderate")
 def moderation_bulk():
     consultation = consultation_or_404()
@@ -226,7 +227,7 @@ def _render_comment(comment, *, errors=None, values=None, status=200):
         relation_labels=relation_labels(), age_band_labels=age_band_labels()), status
 
 
-@bp.route("/staff/moderation/<int:comment_id>", methods=["GET", "POST"])
+@bp.route(STAFF + "/moderation/<int:comment_id>", methods=["GET", "POST"])
 @requires("moderate")
 def moderation_comment(comment_id: int):
     consultation = consultation_or_404()
@@ -265,7 +266,7 @@ def moderation_comment(comment_id: int):
 
 # --- opinion groups ------------------------------------------------------------------------
 
-@bp.route("/staff/groups")
+@bp.route(STAFF + "/groups")
 @requires("review")
 def group_list():
     consultation = consultation_or_404()
@@ -290,7 +291,7 @@ def _group_form(consultation, group=None, *, values=None, errors=None, status=20
                            errors=errors or {}), status
 
 
-@bp.route("/staff/groups/new", methods=["GET", "POST"])
+@bp.route(STAFF + "/groups/new", methods=["GET", "POST"])
 @requires("review")
 def group_new():
     consultation = consultation_or_404()
@@ -321,13 +322,13 @@ def _render_group(group: OpinionGroup, *, errors=None, status=200):
                            siblings=siblings, ward_labels=dict(ward_choices()), errors=errors or {}), status
 
 
-@bp.route("/staff/groups/<int:group_id>")
+@bp.route(STAFF + "/groups/<int:group_id>")
 @requires("review")
 def group_detail(group_id: int):
     return _render_group(_group_or_404(group_id, consultation_or_404()))
 
 
-@bp.route("/staff/groups/<int:group_id>/edit", methods=["GET", "POST"])
+@bp.route(STAFF + "/groups/<int:group_id>/edit", methods=["GET", "POST"])
 @requires("review")
 def group_edit(group_id: int):
     consultation = consultation_or_404()
@@ -343,7 +344,7 @@ def group_edit(group_id: int):
     return redirect(url_for("secretariat.group_detail", group_id=group.id), code=303)
 
 
-@bp.route("/staff/groups/<int:group_id>/confirm", methods=["POST"])
+@bp.route(STAFF + "/groups/<int:group_id>/confirm", methods=["POST"])
 @requires("review")
 def group_confirm(group_id: int):
     group = _group_or_404(group_id, consultation_or_404())
@@ -352,7 +353,7 @@ def group_confirm(group_id: int):
     return redirect(url_for("secretariat.group_list"), code=303)
 
 
-@bp.route("/staff/groups/<int:group_id>/merge", methods=["POST"])
+@bp.route(STAFF + "/groups/<int:group_id>/merge", methods=["POST"])
 @requires("review")
 def group_merge(group_id: int):
     consultation = consultation_or_404()
@@ -371,7 +372,7 @@ def group_merge(group_id: int):
     return redirect(url_for("secretariat.group_detail", group_id=target.id), code=303)
 
 
-@bp.route("/staff/groups/<int:group_id>/delete", methods=["POST"])
+@bp.route(STAFF + "/groups/<int:group_id>/delete", methods=["POST"])
 @requires("review")
 def group_delete(group_id: int):
     group = _group_or_404(group_id, consultation_or_404())
@@ -381,7 +382,7 @@ def group_delete(group_id: int):
     return redirect(url_for("secretariat.group_list"), code=303)
 
 
-@bp.route("/staff/groups/assign", methods=["POST"])
+@bp.route(STAFF + "/groups/assign", methods=["POST"])
 @requires("review")
 def group_assign():
     consultation = consultation_or_404()
@@ -422,7 +423,7 @@ def group_assign():
 
 # --- the review document -------------------------------------------------------------------
 
-@bp.route("/staff/review/document")
+@bp.route(STAFF + "/review/document")
 @requires("review")
 def review_document():
     consultation, f, errors = filter_or_errors()

@@ -50,6 +50,7 @@ class Workshop(db.Model):
     opened_at_utc: Mapped[datetime | None]
     closed_at_utc: Mapped[datetime | None]
 
+    consultation = relationship("Consultation")
     ward = relationship("Ward")
     facilitator = relationship("User")
     topics = relationship("Topic", secondary=workshop_topic, order_by="Topic.number")

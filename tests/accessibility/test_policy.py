@@ -26,7 +26,7 @@ def test_the_page_states_scope_level_method_and_latest_results(client):
 
 
 def test_the_page_is_linked_from_every_page_footer(client):
-    assert 'href="/accessibility"' in client.get("/").get_data(as_text=True)
+    assert 'href="/accessibility"' in client.get("/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
 
 
 def test_english_page(client):

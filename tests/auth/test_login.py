@@ -52,7 +52,7 @@ def test_lockout_after_repeated_failures(client):
 
 def test_next_only_to_our_own_paths(client):
     create_user("sec@example.jp", "secretariat", PASSWORD)
-    assert _login(client, next_="/topics/roles").headers["Location"] == "/topics/roles"
+    assert _login(client, next_="/c/kumamoto-ward-offices-h26/topics/roles").headers["Location"] == "/c/kumamoto-ward-offices-h26/topics/roles"
     client.post("/logout")
     assert _login(client, next_="//evil.example/x").headers["Location"] == "/staff"
     client.post("/logout")

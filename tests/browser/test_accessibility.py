@@ -4,8 +4,8 @@ import pytest
 
 from tests.browser.a11y import record, violations
 
-PUBLIC_PAGES = ["/", "/topics/roles", "/topics/counters", "/topics/community", "/topics/cooperation",
-                "/topics/counters/comment", "/reference/", "/reference/budgets", "/reference/staff-opinions",
+PUBLIC_PAGES = ["/", "/c/kumamoto-ward-offices-h26/topics/roles", "/c/kumamoto-ward-offices-h26/topics/counters", "/c/kumamoto-ward-offices-h26/topics/community", "/c/kumamoto-ward-offices-h26/topics/cooperation",
+                "/c/kumamoto-ward-offices-h26/topics/counters/comment", "/reference/", "/reference/budgets", "/reference/staff-opinions",
                 "/reference/other-cities", "/reference/organisation", "/reference/ordinance", "/privacy",
                 "/accessibility", "/login", "/no-such-page"]
 
@@ -36,7 +36,7 @@ def test_public_pages_have_no_axe_violations(server, request, lang, screen):
 
 
 def test_form_with_errors_and_confirmation_have_no_violations(server, phone):
-    phone.goto(server + "/topics/roles/comment")
+    phone.goto(server + "/c/kumamoto-ward-offices-h26/topics/roles/comment")
     phone.get_by_role("button", name="確認画面へ進む").click()
     assert violations(phone) == []
     phone.get_by_label("お住まいの区（または関わりのある区）").select_option("chuo")

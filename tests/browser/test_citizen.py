@@ -44,7 +44,7 @@ def test_comment_and_vote_on_a_phone_with_the_keyboard_only(server, phone):
     page.keyboard.press("Enter")
     assert page.url.endswith("#issues")
 
-    page.goto(server + "/topics/roles/comment?section=issues")
+    page.goto(server + "/c/kumamoto-ward-offices-h26/topics/roles/comment?section=issues")
     page.get_by_label("お住まいの区（または関わりのある区）").focus()
     page.keyboard.press("ArrowDown")  # 中央区
     page.get_by_label("区との関わり").select_option("commuter")
@@ -62,14 +62,14 @@ def test_comment_and_vote_on_a_phone_with_the_keyboard_only(server, phone):
     assert RECEIPT.fullmatch(page.inner_text("#receipt-no"))
 
     # Vote, then change the vote; ward and relation are asked only the first time.
-    page.goto(server + "/topics/roles#proposal-ward-head-authority")
+    page.goto(server + "/c/kumamoto-ward-offices-h26/topics/roles#proposal-ward-head-authority")
     vote_then_change(page, "ward-head-authority", "賛成", "反対", keyboard=True)
     record("keyboard-comment-and-vote", True)
 
 
 def test_read_comment_and_vote_on_desktop_with_an_error_then_success(server, desktop):
     page = desktop
-    page.goto(server + "/topics/counters")
+    page.goto(server + "/c/kumamoto-ward-offices-h26/topics/counters")
     assert page.get_by_role("heading", level=1).inner_text().strip() != ""
     # The table of contents leads to a section, and the section to the comment form for it.
     page.locator("nav.toc").get_by_role("link", name="主な課題").click()
@@ -89,6 +89,6 @@ def test_read_comment_and_vote_on_desktop_with_an_error_then_success(server, des
     assert RECEIPT.fullmatch(page.inner_text("#receipt-no"))
 
     # Vote and change the vote; the ward given with the comment is remembered.
-    page.goto(server + "/topics/counters#proposal-weekend-opening")
+    page.goto(server + "/c/kumamoto-ward-offices-h26/topics/counters#proposal-weekend-opening")
     assert page.locator("#proposal-weekend-opening form").get_by_label("お住まいの区（または関わりのある区）").count() == 0
     vote_then_change(page, "weekend-opening", "賛成", "どちらともいえない")

@@ -5,7 +5,7 @@ from tests.browser.test_citizen import RECEIPT
 
 
 def _comment_to_done(page, server):
-    page.goto(server + "/topics/roles/comment")
+    page.goto(server + "/c/kumamoto-ward-offices-h26/topics/roles/comment")
     page.get_by_label("お住まいの区（または関わりのある区）").select_option("chuo")
     page.get_by_label("区との関わり").select_option("resident")
     page.get_by_role("textbox", name="ご意見").fill("戻るボタンを押しても二重に送られないことを確かめます。")
@@ -48,7 +48,7 @@ def test_back_after_done_shows_our_page_and_sends_nothing_twice(server, phone, d
 
 def test_a_vote_without_a_ward_is_answered_where_it_was_cast(server, phone):
     page = phone
-    page.goto(server + "/topics/roles#proposal-ward-head-authority")
+    page.goto(server + "/c/kumamoto-ward-offices-h26/topics/roles#proposal-ward-head-authority")
     form = page.locator("#proposal-ward-head-authority form")
     form.get_by_label("反対").check()
     with page.expect_navigation():

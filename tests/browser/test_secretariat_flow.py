@@ -262,8 +262,8 @@ def reviewed(app, citizens, topic, participant, comment, vote):  # noqa: F811
 
 
 # Staff pages as the secretariat sees them (a filter applied to the dashboard).
-STAFF_PAGES = ["/staff", "/staff/moderation", "/staff/review?topic=roles&ward=higashi", "/staff/review/comments",
-               "/staff/groups", "/staff/groups/new", "/staff/exports", "/staff/review/document"]
+STAFF_PAGES = ["/staff", "/staff/c/kumamoto-ward-offices-h26/moderation", "/staff/c/kumamoto-ward-offices-h26/review?topic=roles&ward=higashi", "/staff/c/kumamoto-ward-offices-h26/review/comments",
+               "/staff/c/kumamoto-ward-offices-h26/groups", "/staff/c/kumamoto-ward-offices-h26/groups/new", "/staff/c/kumamoto-ward-offices-h26/exports", "/staff/c/kumamoto-ward-offices-h26/review/document"]
 
 
 class Axe:
@@ -287,7 +287,7 @@ def test_secretariat_pages_have_no_axe_violations(reviewed, server, desktop, lan
     axe.check("/login")
     sign_in(page, server, "review@example.jp")
     group = reviewed["group"]
-    for path in [*STAFF_PAGES, f"/staff/groups/{group}", f"/staff/groups/{group}/edit"]:
+    for path in [*STAFF_PAGES, f"/staff/c/kumamoto-ward-offices-h26/groups/{group}", f"/staff/c/kumamoto-ward-offices-h26/groups/{group}/edit"]:
         page.goto(server + path)
         axe.check(path)
     assert axe.found == {}
@@ -329,9 +329,9 @@ def test_errors_audit_log_and_public_results_have_no_axe_violations(reviewed, se
     axe.check("/staff/audit")
 
     # Public, once results are published: the results page, and a receipt with the city's answer.
-    page.goto(server + "/results")
+    page.goto(server + "/c/kumamoto-ward-offices-h26/results")
     expect(page.locator("main")).to_contain_text(ANSWER)
-    axe.check("/results")
+    axe.check("/c/kumamoto-ward-offices-h26/results")
     page.goto(server + "/receipt")
     page.locator("#receipt_no").fill(reviewed["personal"][1])
     page.locator("main form button[type=submit]").click()

@@ -106,8 +106,8 @@ def test_workshop_pages_have_no_axe_violations(app, server, open_page, lang):
     sign_in(staff, server, "fac@example.jp", lang)
 
     # The facilitator prepares a workshop: the list, the form (empty, then with errors), the console.
-    check.visit(staff, server + "/staff/workshops/", "list")
-    check.visit(staff, server + "/staff/workshops/new", "prepare form")
+    check.visit(staff, server + "/staff/c/kumamoto-ward-offices-h26/workshops/", "list")
+    check.visit(staff, server + "/staff/c/kumamoto-ward-offices-h26/workshops/new", "prepare form")
     staff.locator("#title").fill("")
     check.errors(staff, staff.locator("main form.stack button[type=submit]"), "prepare form with errors")
     staff.locator("#ward").select_option("chuo")
@@ -116,7 +116,7 @@ def test_workshop_pages_have_no_axe_violations(app, server, open_page, lang):
     staff.locator("#table_count").fill("3")
     staff.locator("#dots_per_participant").fill("2")
     submit(staff, staff.locator("main form.stack button[type=submit]"))
-    staff.wait_for_url(re.compile(r"/staff/workshops/\d+$"))
+    staff.wait_for_url(re.compile(r"/staff/c/kumamoto-ward-offices-h26/workshops/\d+$"))
     console = staff.url
     check(staff, "console (planned)")
     check.visit(staff, console + "/edit", "edit form")
@@ -227,7 +227,7 @@ def test_a_workshop_from_preparation_to_closing(app, server, open_page):
     # The facilitator prepares a workshop of three tables and two dots each, and opens it.
     staff = open_page("desktop")
     sign_in(staff, server, "fac@example.jp")
-    staff.goto(server + "/staff/workshops/")
+    staff.goto(server + "/staff/c/kumamoto-ward-offices-h26/workshops/")
     staff.get_by_role("link", name="ワークショップを準備する").click()
     staff.get_by_label("開催する区").select_option(label="中央区")
     staff.get_by_label("名称").fill("中央区 夜のワークショップ")
@@ -370,7 +370,7 @@ def test_a_workshop_from_preparation_to_closing(app, server, open_page):
     # The secretariat finds the two themes as proposed opinion groups of topic 1.
     secretariat = open_page("desktop")
     sign_in(secretariat, server, "sec@example.jp")
-    secretariat.goto(server + "/staff/groups")
+    secretariat.goto(server + "/staff/c/kumamoto-ward-offices-h26/groups")
     for name, notes in (("窓口の時間と案内", "1"), ("支所と出張所", "1")):
         row = secretariat.locator("tr", has=secretariat.get_by_role("link", name=name, exact=True))
         expect(row).to_contain_text("ワークショップのテーマから：中央区 夜のワークショップ")
@@ -459,7 +459,7 @@ def test_workshop_pages_do_not_scroll_sideways_at_320_px(app, server, browser):
     ws.add_paper_notes(workshop, {"table": str(workshop.tables[0].id), "topic": str(workshop.topics[0].id),
                                   "lines": "窓口の案内をわかりやすくしてほしい [3]\n支所を残してほしい"}, user)
     ws.create_theme(workshop, {"name": "窓口の案内", "topic": str(workshop.topics[0].id)}, user)
-    code, console = workshop.join_code, f"/staff/workshops/{workshop.id}"
+    code, console = workshop.join_code, f"/staff/c/kumamoto-ward-offices-h26/workshops/{workshop.id}"
     context = browser.new_context(viewport={"width": 320, "height": 640}, locale="ja-JP")
     page = context.new_page()
     wide = []
@@ -468,8 +468,8 @@ def test_workshop_pages_do_not_scroll_sideways_at_320_px(app, server, browser):
         page.goto(f"{server}/w/{code}")
         page.locator("input[name=table]").first.check()
         submit(page, page.locator("form[action$='/join'] button[type=submit]"))
-        for path in ["/w/", f"/w/{code}", f"/w/{code}/dots", f"/w/{code}?change=table", "/staff/workshops/",
-                     "/staff/workshops/new", console, console + "/projector", console + "/paper", console + "/board",
+        for path in ["/w/", f"/w/{code}", f"/w/{code}/dots", f"/w/{code}?change=table", "/staff/c/kumamoto-ward-offices-h26/workshops/",
+                     "/staff/c/kumamoto-ward-offices-h26/workshops/new", console, console + "/projector", console + "/paper", console + "/board",
                      console + "/close", console + "/sheets", console + "/edit"]:
             page.goto(server + path)
             if page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"):

@@ -31,8 +31,8 @@ class Unmarked(HTMLParser):
             self.found.append(data.strip()[:80])
 
 
-@pytest.mark.parametrize("path", ["/", "/topics/roles", "/topics/roles/comment", "/reference/budgets",
-                                  "/reference/staff-opinions", "/reference/other-cities", "/receipt", "/results",
+@pytest.mark.parametrize("path", ["/", "/c/kumamoto-ward-offices-h26/topics/roles", "/c/kumamoto-ward-offices-h26/topics/roles/comment", "/reference/budgets",
+                                  "/reference/staff-opinions", "/reference/other-cities", "/receipt", "/c/kumamoto-ward-offices-h26/results",
                                   "/privacy"])
 def test_english_pages_mark_every_japanese_text(client, path):
     html = client.get(path + "?lang=en").get_data(as_text=True)

@@ -84,21 +84,21 @@ def _editing_screens(page, server, section_id, proposal_id, anchor):
     assert "第2版として保存しました" in page.content()
 
     found = {}
-    for lang, path in [(lang, path) for lang in ("en", "ja") for path in ["/staff/consultation", "/staff/consultation/settings", "/staff/consultation/meetings",
-                 "/staff/consultation/phase", "/staff/consultation/topics/counters",
-                 "/staff/consultation/topics/counters/settings", "/staff/consultation/topics/counters/sections/new",
-                 f"/staff/consultation/sections/{section_id}", f"/staff/consultation/sections/{section_id}/history",
-                 f"/staff/consultation/sections/{section_id}/diff?a=1&b=2",
-                 f"/staff/consultation/sections/{section_id}/revisions/1",
-                 f"/staff/consultation/proposals/{proposal_id}", "/staff/consultation/wards",
-                 "/staff/consultation/import", f"/topics/counters/sections/{anchor}/history", "/receipt"]]:
+    for lang, path in [(lang, path) for lang in ("en", "ja") for path in ["/staff/c/kumamoto-ward-offices-h26/", "/staff/c/kumamoto-ward-offices-h26/settings", "/staff/c/kumamoto-ward-offices-h26/meetings",
+                 "/staff/c/kumamoto-ward-offices-h26/phase", "/staff/c/kumamoto-ward-offices-h26/topics/counters",
+                 "/staff/c/kumamoto-ward-offices-h26/topics/counters/settings", "/staff/c/kumamoto-ward-offices-h26/topics/counters/sections/new",
+                 f"/staff/c/kumamoto-ward-offices-h26/sections/{section_id}", f"/staff/c/kumamoto-ward-offices-h26/sections/{section_id}/history",
+                 f"/staff/c/kumamoto-ward-offices-h26/sections/{section_id}/diff?a=1&b=2",
+                 f"/staff/c/kumamoto-ward-offices-h26/sections/{section_id}/revisions/1",
+                 f"/staff/c/kumamoto-ward-offices-h26/proposals/{proposal_id}", "/staff/c/kumamoto-ward-offices-h26/wards",
+                 "/staff/c/kumamoto-ward-offices-h26/import", f"/c/kumamoto-ward-offices-h26/topics/counters/sections/{anchor}/history", "/receipt"]]:
         page.goto(f"{server}/lang?lang={lang}&next={quote(path)}")
         problems = violations(page)
         if problems:
             found[f"{lang} {path}"] = problems
 
     # Forms with errors, and an import preview with row errors.
-    page.goto(server + "/staff/consultation/phase")
+    page.goto(server + "/staff/c/kumamoto-ward-offices-h26/phase")
     page.get_by_role("textbox", name="締切日時（日本時間）").first.fill("2030-10-01T09:00")
     page.locator("#open_at").fill("2030-10-31T17:00")
     page.get_by_role("button", name="受付期間を保存する").click()
@@ -111,7 +111,7 @@ def _editing_screens(page, server, section_id, proposal_id, anchor):
     wb.active.append(["9", "", "本文"])
     data = io.BytesIO()
     wb.save(data)
-    page.goto(server + "/staff/consultation/import")
+    page.goto(server + "/staff/c/kumamoto-ward-offices-h26/import")
     page.locator("#file").set_input_files(files=[{"name": "bad.xlsx", "mimeType": "application/octet-stream",
                                                          "buffer": data.getvalue()}])
     page.get_by_role("button", name="アップロードして確認する").click()
@@ -130,7 +130,7 @@ def _live_preview(page, server):
     _sign_in(page, server, "preview@example.jp")
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(server + "/staff/consultation/topics/roles/sections/new")
+    page.goto(server + "/staff/c/kumamoto-ward-offices-h26/topics/roles/sections/new")
     page.get_by_role("textbox", name="本文（Markdown）").fill("**ライブ**プレビュー\n\n<script>alert(1)</script>")
     page.wait_for_selector("#body-preview strong", timeout=5000)
     html = page.inner_html("#body-preview")

@@ -34,12 +34,12 @@ def _xlsx(rows: list[list]) -> bytes:
 
 
 def _upload(client, kind: str, content: bytes, filename: str):
-    return client.post("/staff/consultation/import", data={"kind": kind, "file": (io.BytesIO(content), filename)},
+    return client.post("/staff/c/kumamoto-ward-offices-h26/import", data={"kind": kind, "file": (io.BytesIO(content), filename)},
                        content_type="multipart/form-data")
 
 
 def _token(response) -> str:
-    match = re.search(r'/staff/consultation/import/([A-Za-z0-9_-]+)/confirm', response.get_data(as_text=True))
+    match = re.search(r'/staff/c/kumamoto-ward-offices-h26/import/([A-Za-z0-9_-]+)/confirm', response.get_data(as_text=True))
     assert match, response.get_data(as_text=True)[-3000:]
     return match.group(1)
 
@@ -69,7 +69,7 @@ def test_sections_from_utf8_csv_with_bom(app, staff, events, client, topic):
     assert len(_plan_files(app)) >= 1
 
     token = _token(preview)
-    done = staff_client.post(f"/staff/consultation/import/{token}/confirm")
+    done = staff_client.post(f"/staff/c/kumamoto-ward-offices-h26/import/{token}/confirm")
     assert done.status_code == 303
     roles = topic("roles")
     added = roles.sections[-1]
@@ -82,9 +82,9 @@ def test_sections_from_utf8_csv_with_bom(app, staff, events, client, topic):
     [summary] = events("import.apply")
     assert summary.after["create"] == 1 and summary.after["revise"] == 1 and summary.after["unchanged"] == 1
     assert not (Path(app.instance_path) / importer.PLAN_DIR / f"{token}.json").exists()
-    assert "区の予算" in client.get("/topics/roles").get_data(as_text=True)
+    assert "区の予算" in client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     # the same token cannot be used twice
-    assert staff_client.post(f"/staff/consultation/import/{token}/confirm").status_code == 404
+    assert staff_client.post(f"/staff/c/kumamoto-ward-offices-h26/import/{token}/confirm").status_code == 404
 
 
 def test_proposals_from_cp932_csv(staff, events, topic):
@@ -95,7 +95,7 @@ def test_proposals_from_cp932_csv(staff, events, topic):
     preview = _upload(client, "proposals", text.encode("cp932"), "提案.csv")
     assert preview.status_code == 200
     assert "CP932" in preview.get_data(as_text=True)
-    assert client.post(f"/staff/consultation/import/{_token(preview)}/confirm").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/import/{_token(preview)}/confirm").status_code == 303
     proposals = {p.key: p for p in topic("counters").proposals}
     assert any(p.text == "出張所でも福祉の手続きができるようにする（ＣＰ９３２）" for p in proposals.values())
     assert proposals["unify-branch-services"].text.endswith("（改）")
@@ -107,7 +107,7 @@ def test_utf8_without_bom_and_english_headers(staff, topic):
     text = _csv([["topic", "text"], ["2", "本庁の担当者が区の会議に出る（UTF-8）"]])
     preview = _upload(client, "proposals", text.encode("utf-8"), "p.csv")
     assert preview.status_code == 200 and "UTF-8" in preview.get_data(as_text=True)
-    assert client.post(f"/staff/consultation/import/{_token(preview)}/confirm").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/import/{_token(preview)}/confirm").status_code == 303
     assert topic("cooperation").proposals[-1].text == "本庁の担当者が区の会議に出る（UTF-8）"
 
 
@@ -120,7 +120,7 @@ def test_sections_from_xlsx(staff, topic):
     preview = _upload(client, "sections", content, "sections.xlsx")
     assert preview.status_code == 200, preview.get_data(as_text=True)[-2000:]
     assert "Excel (.xlsx)" in preview.get_data(as_text=True)
-    assert client.post(f"/staff/consultation/import/{_token(preview)}/confirm").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/import/{_token(preview)}/confirm").status_code == 303
     sections = topic("community").sections
     assert [s.current.heading for s in sections[-2:]] == ["Excelから追加", "予算の配り方"]
     assert sections[-1].anchor == "budget-rules"
@@ -186,7 +186,7 @@ def test_unreadable_files_are_explained(staff, content, filename, message):
 
 def test_upload_form_errors(staff):
     client, _user = staff()
-    response = client.post("/staff/consultation/import", data={"kind": "people"}, content_type="multipart/form-data")
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/import", data={"kind": "people"}, content_type="multipart/form-data")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "取り込む内容の種類を選んでください" in html and "取り込むファイルを選んでください" in html
@@ -198,11 +198,11 @@ def test_confirm_rechecks_the_rows_and_refuses_a_stale_preview(staff, events, to
     preview = _upload(client, "sections", text.encode("utf-8"), "s.csv")
     token = _token(preview)
     # someone retires... no: someone creates the same anchor first, then the import's row would collide
-    client.post("/staff/consultation/topics/roles/sections/new",
+    client.post("/staff/c/kumamoto-ward-offices-h26/topics/roles/sections/new",
                 data={"heading": "先に追加", "body": "本文", "anchor": "late-anchor", "action": "save"})
     before = len(events())
     # the row is now a revision of that section rather than a new one: re-planned, still valid
-    assert client.post(f"/staff/consultation/import/{token}/confirm").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/import/{token}/confirm").status_code == 303
     section = next(s for s in topic("roles").sections if s.anchor == "late-anchor")
     assert section.current.number == 2
     assert len(events()) == before + 2  # the revision and the summary
@@ -211,9 +211,9 @@ def test_confirm_rechecks_the_rows_and_refuses_a_stale_preview(staff, events, to
     preview = _upload(client, "sections", _csv([["審議事項", "アンカー", "見出し", "本文"],
                                                 ["1", "late-anchor", "見出し", "第3版の本文"]]).encode("utf-8"), "s.csv")
     token = _token(preview)
-    client.post(f"/staff/consultation/sections/{section.id}/retire")
+    client.post(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}/retire")
     before = len(events())
-    response = client.post(f"/staff/consultation/import/{token}/confirm")
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/import/{token}/confirm")
     assert response.status_code == 409
     assert "廃止されています" in response.get_data(as_text=True)
     assert len(events()) == before
@@ -224,16 +224,16 @@ def test_a_token_belongs_to_the_user_who_uploaded(staff):
     bob, _b = staff("admin")
     text = _csv([["審議事項", "提案文"], ["1", "他人の取り込み"]])
     token = _token(_upload(alice, "proposals", text.encode("utf-8"), "p.csv"))
-    assert bob.post(f"/staff/consultation/import/{token}/confirm").status_code == 404
-    assert alice.post("/staff/consultation/import/../../secret_key/confirm").status_code == 404
-    assert alice.post("/staff/consultation/import/zz-unknown/confirm").status_code == 404
-    assert alice.post(f"/staff/consultation/import/{token}/cancel").status_code == 303
-    assert alice.post(f"/staff/consultation/import/{token}/confirm").status_code == 404
+    assert bob.post(f"/staff/c/kumamoto-ward-offices-h26/import/{token}/confirm").status_code == 404
+    assert alice.post("/staff/c/kumamoto-ward-offices-h26/import/../../secret_key/confirm").status_code == 404
+    assert alice.post("/staff/c/kumamoto-ward-offices-h26/import/zz-unknown/confirm").status_code == 404
+    assert alice.post(f"/staff/c/kumamoto-ward-offices-h26/import/{token}/cancel").status_code == 303
+    assert alice.post(f"/staff/c/kumamoto-ward-offices-h26/import/{token}/confirm").status_code == 404
 
 
 def test_template_download(staff):
     client, _user = staff()
-    response = client.get("/staff/consultation/import/template/sections.csv")
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/import/template/sections.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.data.startswith("\ufeff審議事項,アンカー,見出し,本文,改訂メモ".encode("utf-8"))
-    assert client.get("/staff/consultation/import/template/people.csv").status_code == 404
+    assert client.get("/staff/c/kumamoto-ward-offices-h26/import/template/people.csv").status_code == 404

@@ -29,7 +29,7 @@ def _set_phase(phase: str, **dates):
 
 
 def _move(client, target, expected, close_at=""):
-    return client.post("/staff/consultation/phase", data={"target": target, "expected": expected, "close_at": close_at})
+    return client.post("/staff/c/kumamoto-ward-offices-h26/phase", data={"target": target, "expected": expected, "close_at": close_at})
 
 
 def test_the_whole_cycle_is_logged(staff, events, client):
@@ -110,16 +110,16 @@ def test_a_change_made_by_someone_else_first_is_refused(staff, events):
 def test_period_dates_out_of_order_are_refused(staff, events):
     client, _user = staff()
     _set_phase("draft")
-    response = client.post("/staff/consultation/period", data={"open_at": "2030-10-31T17:00", "close_at": "2030-10-01T09:00"})
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/period", data={"open_at": "2030-10-31T17:00", "close_at": "2030-10-01T09:00"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "締切日時は受付開始日時より後にしてください。" in html
     assert 'value="2030-10-31T17:00"' in html  # what was typed is kept
-    response = client.post("/staff/consultation/period", data={"open_at": "来週", "close_at": ""})
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/period", data={"open_at": "来週", "close_at": ""})
     assert response.status_code == 422 and "日付と時刻（日本時間）で入力してください" in response.get_data(as_text=True)
     assert events("consultation.period") == []
 
-    assert client.post("/staff/consultation/period",
+    assert client.post("/staff/c/kumamoto-ward-offices-h26/period",
                        data={"open_at": "2030-10-01T09:00", "close_at": "2030/10/31 17:00"}).status_code == 303
     c = current_consultation()
     assert c.comments_open_at_utc == datetime(2030, 10, 1, 0, 0)  # 09:00 JST is 00:00 UTC
@@ -132,15 +132,15 @@ def test_extending_while_open_is_logged(staff, events, client):
     close = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
     _set_phase("open", comments_open_at_utc=utcnow() - timedelta(days=1), comments_close_at_utc=close)
     later = close + timedelta(days=14)
-    response = staff_client.post("/staff/consultation/period", data={
+    response = staff_client.post("/staff/c/kumamoto-ward-offices-h26/period", data={
         "open_at": _jst(current_consultation().comments_open_at_utc), "close_at": _jst(later)})
     assert response.status_code == 303
     [event] = events("consultation.period")
     assert event.note == "extended"
     # shortening into the past while open is refused: that is what closing is for
-    response = staff_client.post("/staff/consultation/period", data={"open_at": "", "close_at": _jst(utcnow() - timedelta(hours=2))})
+    response = staff_client.post("/staff/c/kumamoto-ward-offices-h26/period", data={"open_at": "", "close_at": _jst(utcnow() - timedelta(hours=2))})
     assert response.status_code == 422 and "締切日時を過去にできません" in response.get_data(as_text=True)
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
     local = later + timedelta(hours=9)
     assert f"{local.year}年{local.month}月{local.day}日） {local:%H:%M}" in home
 
@@ -164,24 +164,24 @@ def test_what_citizens_can_do_in_each_phase(client, participant, phase):
     is_open = phase == "open"
     before = _counts()
 
-    form = client.get("/topics/roles/comment")
+    form = client.get("/c/kumamoto-ward-offices-h26/topics/roles/comment")
     assert form.status_code == (200 if is_open else 403)
     if not is_open:
         assert "受付期間ではありません" in form.get_data(as_text=True)
     _confirm, submit = confirm_and_submit(client, "roles")
     assert submit.status_code == (303 if is_open else 403)
 
-    vote = client.post("/topics/roles/proposals/ward-head-authority/vote",
+    vote = client.post("/c/kumamoto-ward-offices-h26/topics/roles/proposals/ward-head-authority/vote",
                        data={"value": "agree", "ward": "chuo", "relation": "resident"})
     assert vote.status_code == (303 if is_open else 403)
-    support = client.post(f"/comments/{comment.id}/support")
+    support = client.post(f"/c/kumamoto-ward-offices-h26/comments/{comment.id}/support")
     assert support.status_code == (303 if is_open else 403)
 
-    api_comment = client.post("/api/v1/comments", json={"topic": "roles", **valid_comment(), "consent": True})
+    api_comment = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json={"topic": "roles", **valid_comment(), "consent": True})
     assert api_comment.status_code == (201 if is_open else 403)
     if not is_open:
         assert api_comment.get_json()["error"] == "not_accepting"
-    api_vote = client.post("/api/v1/votes", json={"topic": "roles", "proposal": "ward-head-authority", "value": "pass",
+    api_vote = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/votes", json={"topic": "roles", "proposal": "ward-head-authority", "value": "pass",
                                                   "ward": "chuo", "relation": "resident"})
     assert api_vote.status_code == (200 if is_open else 403)
 
@@ -191,10 +191,10 @@ def test_what_citizens_can_do_in_each_phase(client, participant, phase):
     else:
         assert after == before  # nothing stored
 
-    topic_page = client.get("/topics/roles").get_data(as_text=True)
+    topic_page = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert ("この審議事項に意見を書く" in topic_page) is is_open
     assert ('class="vote-form"' in topic_page) is is_open
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
     expected = {"draft": "意見募集は準備中です", "open": "ご意見と提案への賛否を受け付けています",
                 "closed": "意見募集は締め切りました", "published": "意見募集の結果を公表しました"}[phase]
     assert expected in home and expected in topic_page
@@ -203,14 +203,14 @@ def test_what_citizens_can_do_in_each_phase(client, participant, phase):
 
 def test_home_page_shows_the_period_in_wareki(client):
     _set_phase("draft", comments_open_at_utc=datetime(2014, 10, 1, 0, 0), comments_close_at_utc=datetime(2090, 10, 31, 8, 0))
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
     assert "平成26年10月1日（2014年10月1日） 09:00 から受け付ける予定です" in html
     _set_phase("open")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
     assert "令和72年10月31日（2090年10月31日） 17:00 まで" in html
     # Past its closing time an open consultation is closed to citizens, before anyone moves the phase.
     _set_phase("open", comments_close_at_utc=datetime(2014, 10, 31, 8, 0))
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
     assert "意見募集は 平成26年10月31日（2014年10月31日） 17:00 に締め切りました" in html
 
 
@@ -246,7 +246,7 @@ def test_cli_changes_the_phase(runner, events):
 def test_staff_phase_page_explains_each_phase(staff):
     client, _user = staff()
     _set_phase("open", comments_close_at_utc=utcnow() - timedelta(hours=1))
-    html = client.get("/staff/consultation/phase").get_data(as_text=True)
+    html = client.get("/staff/c/kumamoto-ward-offices-h26/phase").get_data(as_text=True)
     assert "意見募集を締め切る" in html and "締切日時を過ぎたため、市民からの受付はその時点で止まっています" in html
     assert "段階ごとに市民ができること" in html and "× できない" in html
 

@@ -18,7 +18,7 @@ def _section(topic, slug="counters", anchor="issues") -> Section:
 
 def _revise(client, section, heading=None, body=None, note="", base=None):
     current = section.current
-    return client.post(f"/staff/consultation/sections/{section.id}", data={
+    return client.post(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}", data={
         "heading": heading if heading is not None else current.heading,
         "body": body if body is not None else current.body, "note": note,
         "base_revision": str(base if base is not None else current.number), "action": "save"})
@@ -42,10 +42,10 @@ def test_revising_a_section_makes_a_new_revision_and_an_audit_entry(staff, event
     assert event.before["revision"] == 1 and event.after["revision"] == 2
     assert event.after["body"] == "改訂後の**本文**です。" and event.before["heading"] == "主な課題"
 
-    html = client.get("/topics/counters").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/counters").get_data(as_text=True)
     assert re.search(r'<section id="issues"[^>]*>\s*<h3 id="issues-h"[^>]*>主な課題（改訂）</h3>', html)
     assert "改訂後の<strong>本文</strong>です。" in html and "第2版" in html
-    assert "/topics/counters/sections/issues/history" in html
+    assert "/c/kumamoto-ward-offices-h26/topics/counters/sections/issues/history" in html
 
 
 def test_saving_unchanged_text_makes_no_revision(staff, events, topic):
@@ -75,13 +75,13 @@ def test_invalid_section_edit(staff, topic):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "見出しを入力してください。" in html and "制御文字" in html
-    assert client.get("/staff/consultation/sections/999999").status_code == 404
+    assert client.get("/staff/c/kumamoto-ward-offices-h26/sections/999999").status_code == 404
 
 
 def test_preview_shows_the_sanitised_text_without_saving(staff, events, topic):
     client, _user = staff()
     section = _section(topic)
-    response = client.post(f"/staff/consultation/sections/{section.id}", data={
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}", data={
         "heading": "見出し", "body": "- 項目\n\n<script>alert(1)</script>", "base_revision": "1", "action": "preview"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -92,7 +92,7 @@ def test_preview_shows_the_sanitised_text_without_saving(staff, events, topic):
 def test_adding_a_section_gets_a_unique_ascii_anchor(staff, events, client, topic):
     staff_client, _user = staff()
     for n in (1, 2):
-        response = staff_client.post("/staff/consultation/topics/roles/sections/new", data={
+        response = staff_client.post("/staff/c/kumamoto-ward-offices-h26/topics/roles/sections/new", data={
             "heading": f"追加の節{n}", "body": "追加の本文", "note": "", "anchor": "", "action": "save"})
         assert response.status_code == 303
     anchors = [s.anchor for s in topic("roles").sections]
@@ -100,18 +100,18 @@ def test_adding_a_section_gets_a_unique_ascii_anchor(staff, events, client, topi
     assert len(set(anchors)) == len(anchors)
     assert all(re.fullmatch(r"[a-z][a-z0-9-]*", a) for a in new)
     assert [e.after["anchor"] for e in events("section.create")] == new
-    html = client.get("/topics/roles").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert f'id="{new[0]}"' in html and "追加の節2" in html
 
 
 def test_a_chosen_anchor_must_be_free_and_ascii(staff, topic):
     client, _user = staff()
     for anchor, message in (("issues", "すでに使われています"), ("課題", "半角の英小文字"), ("9lives", "半角の英小文字")):
-        response = client.post("/staff/consultation/topics/roles/sections/new", data={
+        response = client.post("/staff/c/kumamoto-ward-offices-h26/topics/roles/sections/new", data={
             "heading": "見出し", "body": "本文", "anchor": anchor, "action": "save"})
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)
-    ok = client.post("/staff/consultation/topics/roles/sections/new", data={
+    ok = client.post("/staff/c/kumamoto-ward-offices-h26/topics/roles/sections/new", data={
         "heading": "見出し", "body": "本文", "anchor": "ward-budget", "action": "save"})
     assert ok.status_code == 303
     assert topic("roles").sections[-1].anchor == "ward-budget"
@@ -121,26 +121,26 @@ def test_reorder_retire_and_restore(staff, events, client, topic):
     staff_client, _user = staff()
     sections = topic("roles").sections
     first, second = sections[0], sections[1]
-    assert staff_client.post(f"/staff/consultation/sections/{second.id}/move", data={"direction": "up"}).status_code == 303
+    assert staff_client.post(f"/staff/c/kumamoto-ward-offices-h26/sections/{second.id}/move", data={"direction": "up"}).status_code == 303
     db.session.expire_all()
     assert [s.anchor for s in topic("roles").sections][:2] == [second.anchor, first.anchor]
     assert events("section.move")[0].after["positions"][second.anchor] == 1
-    html = client.get("/topics/roles").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert html.index(f'id="{second.anchor}"') < html.index(f'id="{first.anchor}"')
 
     # the top one cannot go further up: nothing changes, nothing logged
-    assert staff_client.post(f"/staff/consultation/sections/{second.id}/move", data={"direction": "up"}).status_code == 303
+    assert staff_client.post(f"/staff/c/kumamoto-ward-offices-h26/sections/{second.id}/move", data={"direction": "up"}).status_code == 303
     assert len(events("section.move")) == 1
 
-    assert staff_client.post(f"/staff/consultation/sections/{first.id}/retire").status_code == 303
+    assert staff_client.post(f"/staff/c/kumamoto-ward-offices-h26/sections/{first.id}/retire").status_code == 303
     assert events("section.retire")[0].after["retired_at_utc"] is not None
-    html = client.get("/topics/roles").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert f'id="{first.anchor}"' not in html
-    assert staff_client.post(f"/staff/consultation/sections/{first.id}/retire").status_code == 409
+    assert staff_client.post(f"/staff/c/kumamoto-ward-offices-h26/sections/{first.id}/retire").status_code == 409
 
-    assert staff_client.post(f"/staff/consultation/sections/{first.id}/restore").status_code == 303
+    assert staff_client.post(f"/staff/c/kumamoto-ward-offices-h26/sections/{first.id}/restore").status_code == 303
     assert events("section.restore")
-    assert f'id="{first.anchor}"' in client.get("/topics/roles").get_data(as_text=True)
+    assert f'id="{first.anchor}"' in client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
 
 
 def test_a_comment_stays_with_the_revision_it_answered(staff, client, topic):
@@ -157,9 +157,9 @@ def test_a_comment_stays_with_the_revision_it_answered(staff, client, topic):
     assert comment.section_id == section.id and comment.section_revision.number == 1
     assert comment.section.current.number == 2
 
-    public = client.get("/topics/counters").get_data(as_text=True)
+    public = client.get("/c/kumamoto-ward-offices-h26/topics/counters").get_data(as_text=True)
     assert "第1版への意見" in public
-    history = staff_client.get(f"/staff/consultation/sections/{section.id}/history").get_data(as_text=True)
+    history = staff_client.get(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}/history").get_data(as_text=True)
     assert "第1版への意見" in history and comment.receipt_no in history and "以前の版" in history
 
     # a new comment answers the new revision
@@ -174,12 +174,12 @@ def test_history_and_diff_between_any_two_revisions(staff, client, topic):
     original = section.current.body
     _revise(staff_client, section, body=original.replace("出張所", "支所"), note="用語の統一")
     _revise(staff_client, section, heading="主な課題（第3版）", body=original + "\n\n新しい段落を追加しました。")
-    history = staff_client.get(f"/staff/consultation/sections/{section.id}/history")
+    history = staff_client.get(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}/history")
     assert history.status_code == 200
     html = history.get_data(as_text=True)
     assert "第3版" in html and "用語の統一" in html and "secretariat" in html
 
-    diff = staff_client.get(f"/staff/consultation/sections/{section.id}/diff?a=1&b=2")
+    diff = staff_client.get(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}/diff?a=1&b=2")
     assert diff.status_code == 200
     html = diff.get_data(as_text=True)
     assert "<del>" in html and "<ins>" in html
@@ -187,20 +187,20 @@ def test_history_and_diff_between_any_two_revisions(staff, client, topic):
     assert "［削除：" in html and "［追加：" in html
     assert re.search(r"<ins><span[^>]*>［追加：</span>支", html)
 
-    html = staff_client.get(f"/staff/consultation/sections/{section.id}/diff?a=3&b=1").get_data(as_text=True)
+    html = staff_client.get(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}/diff?a=3&b=1").get_data(as_text=True)
     assert "第1版 → 第3版" in html and "見出しの変更あり" in html and "新しい段落を追加しました。" in html
-    assert staff_client.get(f"/staff/consultation/sections/{section.id}/diff?a=1&b=9").status_code == 404
-    assert staff_client.get(f"/staff/consultation/sections/{section.id}/diff?a=x").status_code == 404
-    assert staff_client.get(f"/staff/consultation/sections/{section.id}/revisions/1").status_code == 200
-    assert staff_client.get(f"/staff/consultation/sections/{section.id}/revisions/7").status_code == 404
+    assert staff_client.get(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}/diff?a=1&b=9").status_code == 404
+    assert staff_client.get(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}/diff?a=x").status_code == 404
+    assert staff_client.get(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}/revisions/1").status_code == 200
+    assert staff_client.get(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}/revisions/7").status_code == 404
 
-    public = client.get("/topics/counters/sections/issues/history")
+    public = client.get("/c/kumamoto-ward-offices-h26/topics/counters/sections/issues/history")
     assert public.status_code == 200
     html = public.get_data(as_text=True)
     assert "第3版" in html and "用語の統一" in html and "<ins>" in html
     assert "secretariat" not in html  # staff names stay on the staff side
-    assert client.get("/topics/counters/sections/nothing/history").status_code == 404
-    assert client.get("/topics/counters/sections/issues/history?a=0").status_code == 404
+    assert client.get("/c/kumamoto-ward-offices-h26/topics/counters/sections/nothing/history").status_code == 404
+    assert client.get("/c/kumamoto-ward-offices-h26/topics/counters/sections/issues/history?a=0").status_code == 404
 
 
 def test_line_and_character_diff():
@@ -225,11 +225,11 @@ def test_markdown_that_breaks_nothing(staff, client, topic):
     section = _section(topic)
     nasty = "```\n未完のコード\n\n[リンク](\n\n> > > > > > > > > > 深い引用\n\n| 表 | だけ\n<img src=x onerror=alert(1)>\n<script>alert('x')</script>"
     assert _revise(staff_client, section, body=nasty).status_code == 303
-    public = client.get("/topics/counters")
+    public = client.get("/c/kumamoto-ward-offices-h26/topics/counters")
     assert public.status_code == 200
     html = public.get_data(as_text=True)
     assert "<script>alert('x')</script>" not in html and "<img src=x" not in html
-    assert staff_client.get(f"/staff/consultation/sections/{section.id}/diff?a=1&b=2").status_code == 200
+    assert staff_client.get(f"/staff/c/kumamoto-ward-offices-h26/sections/{section.id}/diff?a=1&b=2").status_code == 200
 
 
 def test_public_history_with_odd_input(client):
@@ -237,10 +237,10 @@ def test_public_history_with_odd_input(client):
 
     for payload in PAYLOADS:
         nul = "\x00" in payload  # refused before any view
-        response = client.get("/topics/counters/sections/issues/history", query_string={"a": payload, "b": payload})
+        response = client.get("/c/kumamoto-ward-offices-h26/topics/counters/sections/issues/history", query_string={"a": payload, "b": payload})
         assert response.status_code == (400 if nul else 404)
         nul_in_path = nul or "%00" in payload  # a path is percent-decoded
-        response = client.get(f"/topics/counters/sections/{payload[:40]}/history")
+        response = client.get(f"/c/kumamoto-ward-offices-h26/topics/counters/sections/{payload[:40]}/history")
         assert response.status_code in ((400,) if nul_in_path else (404, 308)), payload
-        response = client.get(f"/topics/{payload[:40]}/sections/issues/history")
+        response = client.get(f"/c/kumamoto-ward-offices-h26/topics/{payload[:40]}/sections/issues/history")
         assert response.status_code in ((400,) if nul_in_path else (404, 308)), payload

@@ -17,7 +17,7 @@ def _comments():
 
 
 def test_form_shows_the_topic_and_its_sections(client):
-    html = client.get("/topics/counters/comment?section=issues").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/counters/comment?section=issues").get_data(as_text=True)
     assert "区役所等における行政窓口の在り方" in html
     assert re.search(r'<option[^>]* value="issues" selected>', html)
     assert 'name="csrf_token"' in html
@@ -26,14 +26,14 @@ def test_form_shows_the_topic_and_its_sections(client):
 def test_full_flow_gives_a_receipt_number(client):
     body = "出張所でできる手続きを、どこでも同じにしてほしいです。０９６のような全角数字もそのまま。"
     fields = valid_comment(body=body, section="issues", proposal="unify-branch-services")
-    confirm = client.post("/topics/counters/comment", data={"action": "confirm", **fields}, follow_redirects=True)
+    confirm = client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment", data={"action": "confirm", **fields}, follow_redirects=True)
     page = confirm.get_data(as_text=True)
     assert confirm.status_code == 200
     assert body in page and "東区" in page and "40代" in page  # exactly what will be sent
     assert _comments() == []  # nothing is stored by the confirm step
 
     key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
-    submit = client.post("/topics/counters/comment/submit", data={**fields, "submission_key": key})
+    submit = client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment/submit", data={**fields, "submission_key": key})
     assert submit.status_code == 303
     done = client.get(submit.headers["Location"])
     receipt = RECEIPT.search(done.get_data(as_text=True)).group(0)
@@ -58,19 +58,19 @@ def test_receipts_are_unique_and_unguessable(client):
 
 def test_profile_is_remembered_for_the_next_form(client):
     confirm_and_submit(client, ward="minami", relation="commuter", age_band="20s")
-    html = client.get("/topics/roles/comment").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/roles/comment").get_data(as_text=True)
     assert '<option value="minami" selected>' in html
     assert '<option value="commuter" selected>' in html
     assert db.session.scalar(select(func.count(Participant.id))) == 1
 
 
 def test_double_submit_stores_one_comment(client):
-    confirm = client.post("/topics/counters/comment", data={"action": "confirm", **valid_comment()},
+    confirm = client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment", data={"action": "confirm", **valid_comment()},
                           follow_redirects=True)
     key = re.search(r'name="submission_key" value="([^"]+)"', confirm.get_data(as_text=True)).group(1)
     data = {**valid_comment(), "submission_key": key}
-    first = client.post("/topics/counters/comment/submit", data=data)
-    second = client.post("/topics/counters/comment/submit", data=data)  # back button, send again
+    first = client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment/submit", data=data)
+    second = client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment/submit", data=data)  # back button, send again
     assert first.status_code == second.status_code == 303
     client.get(first.headers["Location"])  # refreshing the completion page
     client.get(first.headers["Location"])
@@ -82,16 +82,16 @@ def test_published_at_once_when_premoderation_is_off(client):
     db.session.commit()
     confirm_and_submit(client, "roles", body="公開される意見です。")
     assert _comments()[0].status == "published"
-    assert "公開される意見です。" in client.get("/topics/roles").get_data(as_text=True)
+    assert "公開される意見です。" in client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
 
 
 def test_pending_comments_are_not_shown(client):
     confirm_and_submit(client, "roles", body="確認待ちの意見です。")
-    assert "確認待ちの意見です。" not in client.get("/topics/roles").get_data(as_text=True)
+    assert "確認待ちの意見です。" not in client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
 
 
 def _confirm(client, **fields):
-    return client.post("/topics/counters/comment", data={"action": "confirm", **valid_comment(**fields)})
+    return client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment", data={"action": "confirm", **valid_comment(**fields)})
 
 
 def test_empty_body_is_refused_and_the_rest_kept(client):
@@ -143,27 +143,27 @@ def test_each_bad_field_gets_its_own_message(client):
 
 
 def test_submit_revalidates(client):
-    response = client.post("/topics/counters/comment/submit", data=valid_comment(body=""))
+    response = client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment/submit", data=valid_comment(body=""))
     assert response.status_code == 422
     assert _comments() == []
 
 
 def test_edit_from_confirm_returns_the_filled_form(client):
-    response = client.post("/topics/counters/comment",
+    response = client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment",
                            data={"action": "edit", **valid_comment(body="書き直したい文章")})
     assert response.status_code == 200
     assert "書き直したい文章</textarea>" in response.get_data(as_text=True)
 
 
 def test_unknown_topic_is_404(client):
-    assert client.get("/topics/nope/comment").status_code == 404
-    assert client.post("/topics/nope/comment/submit", data=valid_comment()).status_code == 404
+    assert client.get("/c/kumamoto-ward-offices-h26/topics/nope/comment").status_code == 404
+    assert client.post("/c/kumamoto-ward-offices-h26/topics/nope/comment/submit", data=valid_comment()).status_code == 404
 
 
 def test_closed_consultation_refuses_comments(client):
     db.session.execute(Consultation.__table__.update().values(phase="closed"))
     db.session.commit()
-    assert client.get("/topics/counters/comment").status_code == 403
+    assert client.get("/c/kumamoto-ward-offices-h26/topics/counters/comment").status_code == 403
     _, submit = confirm_and_submit(client)
     assert submit.status_code == 403
     assert _comments() == []
@@ -171,13 +171,13 @@ def test_closed_consultation_refuses_comments(client):
 
 def test_csrf_token_is_required(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
-    response = client.post("/topics/counters/comment/submit", data=valid_comment(submission_key="x" * 20))
+    response = client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment/submit", data=valid_comment(submission_key="x" * 20))
     assert response.status_code == 400
     assert "フォームの有効期限" in response.get_data(as_text=True)
     assert _comments() == []
-    form = client.get("/topics/counters/comment").get_data(as_text=True)
+    form = client.get("/c/kumamoto-ward-offices-h26/topics/counters/comment").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    response = client.post("/topics/counters/comment/submit",
+    response = client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment/submit",
                            data={**valid_comment(), "csrf_token": token, "submission_key": "k" * 20})
     assert response.status_code == 303
     assert len(_comments()) == 1
@@ -198,20 +198,20 @@ def test_the_confirm_step_is_a_page_of_its_own_and_its_draft_goes_with_the_comme
     from consult.participation.models import FormDraft
     from consult.participation.services import keep_draft
 
-    assert client.get("/topics/counters/comment/confirm").headers["Location"].endswith("/topics/counters/comment")
-    step = client.post("/topics/counters/comment", data={"action": "confirm", **valid_comment()})
-    assert step.status_code == 303 and step.headers["Location"].endswith("/topics/counters/comment/confirm")
-    page = client.get("/topics/counters/comment/confirm")
+    assert client.get("/c/kumamoto-ward-offices-h26/topics/counters/comment/confirm").headers["Location"].endswith("/c/kumamoto-ward-offices-h26/topics/counters/comment")
+    step = client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment", data={"action": "confirm", **valid_comment()})
+    assert step.status_code == 303 and step.headers["Location"].endswith("/c/kumamoto-ward-offices-h26/topics/counters/comment/confirm")
+    page = client.get("/c/kumamoto-ward-offices-h26/topics/counters/comment/confirm")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert valid_comment()["body"] in page.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(FormDraft)) == 1
     key = re.search(r'name="submission_key" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    assert client.post("/topics/counters/comment/submit",
+    assert client.post("/c/kumamoto-ward-offices-h26/topics/counters/comment/submit",
                        data={**valid_comment(), "submission_key": key}).status_code == 303
     assert db.session.scalar(select(func.count()).select_from(FormDraft)) == 0
     # Back from 完了 lands on 確認's address: the completion page again, nothing sent twice.
-    back = client.get("/topics/counters/comment/confirm")
-    assert back.headers["Location"].endswith("/topics/counters/comment/done")
+    back = client.get("/c/kumamoto-ward-offices-h26/topics/counters/comment/confirm")
+    assert back.headers["Location"].endswith("/c/kumamoto-ward-offices-h26/topics/counters/comment/done")
     assert db.session.scalar(select(func.count(Comment.id))) == 1
 
     old = FormDraft(token="old-draft", topic_id=page_topic_id(), data="{}", created_at_utc=utcnow() - timedelta(days=2))

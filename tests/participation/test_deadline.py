@@ -49,29 +49,29 @@ def _close_in(delta: timedelta):
 
 def test_home_topic_and_form_show_the_deadline(client):
     _close_in(timedelta(days=10, hours=1))
-    for path in ("/", "/topics/roles", "/topics/roles/comment"):
+    for path in ("/c/kumamoto-ward-offices-h26/", "/c/kumamoto-ward-offices-h26/topics/roles", "/c/kumamoto-ward-offices-h26/topics/roles/comment"):
         html = client.get(path).get_data(as_text=True)
         assert "まで・あと10日" in html, path
-    english = client.get("/topics/roles?lang=en").get_data(as_text=True)
+    english = client.get("/c/kumamoto-ward-offices-h26/topics/roles?lang=en").get_data(as_text=True)
     assert "10 days left" in english
 
 
 def test_the_form_closes_itself_at_the_closing_moment(client):
     _close_in(timedelta(seconds=2))
-    assert client.get("/topics/roles/comment").status_code == 200
-    topic = client.get("/topics/roles").get_data(as_text=True)  # kept by the page cache
+    assert client.get("/c/kumamoto-ward-offices-h26/topics/roles/comment").status_code == 200
+    topic = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)  # kept by the page cache
     assert 'class="vote-form"' in topic
     time.sleep(2.2)
-    closed = client.get("/topics/roles/comment")
+    closed = client.get("/c/kumamoto-ward-offices-h26/topics/roles/comment")
     assert closed.status_code == 403
     text = closed.get_data(as_text=True)
     assert "に締め切りました" in text and "まで・あと" not in text
-    topic = client.get("/topics/roles").get_data(as_text=True)
+    topic = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert 'class="vote-form"' not in topic and "に締め切りました" in topic
     _confirm, submit = confirm_and_submit(client, "roles")
-    vote = client.post("/topics/roles/proposals/ward-head-authority/vote",
+    vote = client.post("/c/kumamoto-ward-offices-h26/topics/roles/proposals/ward-head-authority/vote",
                        data={"value": "agree", "ward": "chuo", "relation": "resident"})
-    api = client.post("/api/v1/comments", json={"topic": "roles", "ward": "chuo", "relation": "resident",
+    api = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json={"topic": "roles", "ward": "chuo", "relation": "resident",
                                                 "body": "締切後の意見", "consent": True})
     assert (submit.status_code, vote.status_code, api.status_code) == (403, 403, 403)
     assert db.session.scalar(select(func.count(Comment.id))) == 0

@@ -13,11 +13,11 @@ from consult.pagecache import PageCache, Version, version
 from consult.participation.models import Comment
 from consult.participation.services import new_receipt_no
 
-VOTE_URL = "/topics/roles/proposals/ward-head-authority/vote"
+VOTE_URL = "/c/kumamoto-ward-offices-h26/topics/roles/proposals/ward-head-authority/vote"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
-def _page(app, path="/topics/roles", **kwargs):
+def _page(app, path="/c/kumamoto-ward-offices-h26/topics/roles", **kwargs):
     """The page as a new visitor (no cookie) gets it."""
     return app.test_client().get(path, **kwargs).get_data(as_text=True)
 
@@ -50,7 +50,7 @@ def test_a_page_is_kept_and_served_again_with_the_same_html(app):
 
 
 def test_cached_and_uncached_pages_are_identical_but_for_the_token(app):
-    for path in ("/topics/roles", "/topics/roles?ward=kita&page=1", "/", "/topics/counters?lang=en"):
+    for path in ("/c/kumamoto-ward-offices-h26/topics/roles", "/c/kumamoto-ward-offices-h26/topics/roles?ward=kita&page=1", "/", "/c/kumamoto-ward-offices-h26/topics/counters?lang=en"):
         missed, hit = _page(app, path), _page(app, path)
         cache = app.extensions.pop("page_cache")
         uncached = _page(app, path)
@@ -62,7 +62,7 @@ def test_each_visitor_gets_a_token_of_their_own_that_works(app):
     app.config["WTF_CSRF_ENABLED"] = True
     _page(app)  # fills the cache
     a, b = app.test_client(), app.test_client()
-    page_a, page_b = a.get("/topics/roles"), b.get("/topics/roles")
+    page_a, page_b = a.get("/c/kumamoto-ward-offices-h26/topics/roles"), b.get("/c/kumamoto-ward-offices-h26/topics/roles")
     [token_a] = set(TOKEN.findall(page_a.get_data(as_text=True)))
     [token_b] = set(TOKEN.findall(page_b.get_data(as_text=True)))
     assert token_a != token_b
@@ -79,7 +79,7 @@ def test_a_visitors_own_votes_and_messages_are_never_shared(app):
     _page(app)
     voter = app.test_client()
     voter.post(VOTE_URL, data={"value": "disagree", "ward": "chuo", "relation": "resident"})
-    own = voter.get("/topics/roles").get_data(as_text=True)
+    own = voter.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert "現在：反対" in own and "で受け付けました" in own  # their vote and their flash message
     others = _page(app)
     assert "現在：反対" not in others and "で受け付けました" not in others
@@ -95,7 +95,7 @@ def test_a_signed_in_staff_member_gets_their_own_page(app):
     with client.session_transaction() as session:
         session["_user_id"] = str(_staff().id)
         session["_fresh"] = True
-    assert "ログアウト" in client.get("/topics/roles").get_data(as_text=True)
+    assert "ログアウト" in client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert "ログアウト" not in _page(app)
 
 
@@ -150,7 +150,7 @@ def test_a_comment_published_at_once_shows_on_the_next_request(app, topic):
 def test_a_support_shows_on_the_next_request(app, topic):
     c = _comment(topic, status="published")
     assert "賛同 0" in _page(app)
-    app.test_client().post(f"/comments/{c.id}/support")
+    app.test_client().post(f"/c/kumamoto-ward-offices-h26/comments/{c.id}/support")
     assert "賛同 1" in _page(app)
 
 
@@ -180,7 +180,7 @@ def test_counts_of_published_comments_follow_arrivals_and_moderation(app, topic)
     from consult.secretariat import moderation
 
     def total(query="topic=roles"):
-        return app.test_client().get(f"/api/v1/comments?{query}").get_json()["total"]
+        return app.test_client().get(f"/api/v1/consultations/kumamoto-ward-offices-h26/comments?{query}").get_json()["total"]
 
     user = _staff()
     assert total() == 0 and total("ward=kita") == 0
@@ -201,19 +201,19 @@ def test_language_by_cookie_and_by_argument(app):
     japanese = _page(app)
     client = app.test_client()
     client.set_cookie("lang", "en")
-    english = client.get("/topics/roles").get_data(as_text=True)
+    english = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert '<html lang="en">' in english and '<html lang="ja">' in japanese
-    assert '<html lang="en">' in _page(app, "/topics/roles?lang=en")
+    assert '<html lang="en">' in _page(app, "/c/kumamoto-ward-offices-h26/topics/roles?lang=en")
     assert '<html lang="ja">' in _page(app)
 
 
 def test_other_query_arguments_are_served_but_not_kept(app):
-    assert app.test_client().get("/topics/roles?utm_source=x").status_code == 200
+    assert app.test_client().get("/c/kumamoto-ward-offices-h26/topics/roles?utm_source=x").status_code == 200
     assert len(_cache(app)) == 0
 
 
 def test_unknown_topic_is_404_and_not_kept(app):
-    assert app.test_client().get("/topics/nothing-here").status_code == 404
+    assert app.test_client().get("/c/kumamoto-ward-offices-h26/topics/nothing-here").status_code == 404
     assert len(_cache(app)) == 0
 
 

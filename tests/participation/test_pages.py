@@ -11,7 +11,7 @@ from consult.participation.services import new_receipt_no
 
 
 def test_home_lists_the_four_topics_and_the_timeline(client):
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
     assert '<html lang="ja">' in html
     for title in ("区役所・本庁の責務、役割", "区役所と本庁の役割分担、連携",
                   "区役所等におけるまちづくりの取り組み、体制、支援の在り方", "区役所等における行政窓口の在り方"):
@@ -25,7 +25,7 @@ def test_home_lists_the_four_topics_and_the_timeline(client):
 
 
 def test_topic_page_has_linkable_sections_and_proposals(client):
-    html = client.get("/topics/counters").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/counters").get_data(as_text=True)
     for anchor in ("current", "issues", "direction"):
         assert f'id="{anchor}"' in html
         assert f'href="#{anchor}"' in html
@@ -42,7 +42,7 @@ def test_a_revised_section_keeps_its_anchor_and_history(client, topic, participa
     db.session.add(SectionRevision(section=section, number=2, heading="主な課題（改訂）", body="改訂後の本文です。"))
     db.session.commit()
 
-    html = client.get("/topics/counters").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/counters").get_data(as_text=True)
     assert re.search(r'<section id="issues"[^>]*>\s*<h3 id="issues-h"[^>]*>主な課題（改訂）</h3>', html)
     assert "改訂後の本文です。" in html and "第2版" in html
     revisions = db.session.scalars(select(SectionRevision).where(SectionRevision.section_id == section_id)
@@ -58,9 +58,9 @@ def test_published_comments_filter_by_ward(client, topic, participant):
         db.session.add(Comment(receipt_no=new_receipt_no(), topic=topic("roles"), ward_code=ward, body=body,
                                status="published", relation="resident", participant=p))
     db.session.commit()
-    everything = client.get("/topics/roles").get_data(as_text=True)
+    everything = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert "中央区からの意見" in everything and "北区からの意見" in everything
-    only_kita = client.get("/topics/roles?ward=kita").get_data(as_text=True)
+    only_kita = client.get("/c/kumamoto-ward-offices-h26/topics/roles?ward=kita").get_data(as_text=True)
     assert "北区からの意見" in only_kita and "中央区からの意見" not in only_kita
     assert "1件のご意見" in only_kita
 
@@ -70,7 +70,7 @@ def test_markdown_in_sections_is_sanitised(client, topic):
     db.session.add(SectionRevision(section=section, number=2, heading="見出し",
                                    body="**強調**\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))"))
     db.session.commit()
-    html = client.get("/topics/roles").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert "<strong>強調</strong>" in html
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, inert
@@ -78,7 +78,7 @@ def test_markdown_in_sections_is_sanitised(client, topic):
 
 
 def test_unknown_pages_are_404(client):
-    response = client.get("/topics/nope")
+    response = client.get("/c/kumamoto-ward-offices-h26/topics/nope")
     assert response.status_code == 404
     assert "見つかりませんでした" in response.get_data(as_text=True)
     assert client.get("/reference/nope").status_code == 404
@@ -91,14 +91,14 @@ def test_privacy_notice(client):
 
 def test_language_switch(client):
     response = client.get("/lang?lang=en&next=/topics/roles")
-    assert response.status_code == 302 and response.headers["Location"] == "/topics/roles"
-    html = client.get("/topics/roles").get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"] == "/c/kumamoto-ward-offices-h26/topics/roles"
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert '<html lang="en">' in html
     assert "Interim summary" in html
     assert "Duties and roles of ward offices and headquarters" in html
     back = client.get("/lang?lang=ja&next=/")
     assert back.status_code == 302
-    assert '<html lang="ja">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="ja">' in client.get("/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
 
 
 def test_language_switch_never_redirects_off_site(client):
@@ -108,14 +108,14 @@ def test_language_switch_never_redirects_off_site(client):
 
 
 def test_security_headers(client):
-    headers = client.get("/").headers
+    headers = client.get("/c/kumamoto-ward-offices-h26/").headers
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_the_site_has_a_favicon(client):
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
     assert 'rel="icon" href="/static/img/favicon.svg"' in page
     ico = client.get("/favicon.ico")
     assert ico.status_code == 301 and ico.headers["Location"].endswith("/static/img/favicon.svg")
@@ -124,5 +124,5 @@ def test_the_site_has_a_favicon(client):
 
 
 def test_the_profile_question_says_relation_to_the_ward(client):
-    html = client.get("/topics/roles").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert "区との関わり" in html and "区と関わり" not in html.replace("区との関わり", "")

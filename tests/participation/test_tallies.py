@@ -90,9 +90,9 @@ def test_a_ward_change_moves_the_voters_votes(participant, topic, client):
     assert {w for (_, w, *_rest) in stored_aggregates(db.session)[1]} == {"nishi"}
     assert_consistent()
     # and through the web: a comment's profile changes the ward of a voter who voted by form
-    client.post("/topics/counters/proposals/unify-branch-services/vote",
+    client.post("/c/kumamoto-ward-offices-h26/topics/counters/proposals/unify-branch-services/vote",
                 data={"value": "agree", "ward": "higashi", "relation": "resident"})
-    client.post("/api/v1/comments", json={"topic": "roles", "ward": "minami", "relation": "resident",
+    client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json={"topic": "roles", "ward": "minami", "relation": "resident",
                                           "body": "区の窓口について", "consent": True})
     assert_consistent()
 
@@ -101,8 +101,8 @@ def test_the_api_vote_path_keeps_the_aggregates(client, topic):
     """The JSON vote (participation.services.vote_by_keys, Core statements): a new voter, a changed
     vote, a voter without a profile who only supported, a withdrawn proposal and a closed phase."""
     body = {"topic": "counters", "proposal": "fewer-trips", "value": "agree", "ward": "kita", "relation": "resident"}
-    assert client.post("/api/v1/votes", json=body).status_code == 200
-    assert client.post("/api/v1/votes", json={**body, "value": "pass", "ward": "chuo"}).get_json()["counts"] == \
+    assert client.post("/api/v1/consultations/kumamoto-ward-offices-h26/votes", json=body).status_code == 200
+    assert client.post("/api/v1/consultations/kumamoto-ward-offices-h26/votes", json={**body, "value": "pass", "ward": "chuo"}).get_json()["counts"] == \
         {"agree": 0, "disagree": 0, "pass": 1}
     assert_consistent()
     assert db.session.execute(select(Participant.ward_code, Participant.vote_channels)).all() == [("kita", 1)]
@@ -111,17 +111,17 @@ def test_the_api_vote_path_keeps_the_aggregates(client, topic):
     db.session.commit()
     with supporter.session_transaction() as cookie:
         cookie["participant"] = public_id
-    assert supporter.post("/api/v1/votes", json={**body, "ward": "nishi"}).status_code == 200
+    assert supporter.post("/api/v1/consultations/kumamoto-ward-offices-h26/votes", json={**body, "ward": "nishi"}).status_code == 200
     assert db.session.scalar(select(Participant.ward_code).where(Participant.public_id == public_id)) == "nishi"
     assert_consistent()
     withdrawn = next(p for p in topic("counters").proposals if p.key == "fewer-trips")
     withdrawn.withdrawn_at_utc = withdrawn.topic.consultation.created_at_utc
     db.session.commit()
-    refused = client.application.test_client().post("/api/v1/votes", json=body)
+    refused = client.application.test_client().post("/api/v1/consultations/kumamoto-ward-offices-h26/votes", json=body)
     assert refused.status_code == 422 and "proposal" in refused.get_json()["errors"]
     withdrawn.topic.consultation.phase = "closed"
     db.session.commit()
-    closed = client.post("/api/v1/votes", json={**body, "proposal": "unify-branch-services"})
+    closed = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/votes", json={**body, "proposal": "unify-branch-services"})
     assert closed.status_code == 403
     assert db.session.scalar(select(func.count(Vote.id))) == 2
     assert_consistent()
@@ -196,12 +196,12 @@ def test_the_tally_equals_the_vote_rows_under_concurrent_load(database_url):
         for i in range(60):
             topic = rng.choice(list(proposals))
             ward = rng.choice(wards)
-            status, _ = browser.json("POST", "/api/v1/votes", {
+            status, _ = browser.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/votes", {
                 "topic": topic, "proposal": rng.choice(proposals[topic]),
                 "value": rng.choice(["agree", "disagree", "pass"]), "ward": ward, "relation": "resident"})
             statuses.append(status)
             if i % 15 == 7:
-                status, _ = browser.json("POST", "/api/v1/comments", {
+                status, _ = browser.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/comments", {
                     "topic": topic, "ward": rng.choice(wards), "relation": "resident", "consent": True,
                     "body": f"負荷試験 {index}-{i}"})
                 statuses.append(status)
@@ -211,7 +211,7 @@ def test_the_tally_equals_the_vote_rows_under_concurrent_load(database_url):
         shared = {}
         for index in range(0, 12, 2):  # a first vote, to get the cookie that the pair shares
             browser = Browser(port)
-            browser.json("POST", "/api/v1/votes", {"topic": "roles", "proposal": "shared-vision", "value": "pass",
+            browser.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/votes", {"topic": "roles", "proposal": "shared-vision", "value": "pass",
                                                    "ward": "kita", "relation": "resident"})
             shared[index] = dict(browser.cookies)
         with ThreadPoolExecutor(12) as pool:

@@ -11,7 +11,7 @@ from consult.extensions import db
 from consult.participation.models import Comment, Participant, Support, Vote
 from consult.participation.services import new_receipt_no
 
-VOTE_URL = "/topics/counters/proposals/unify-branch-services/vote"
+VOTE_URL = "/c/kumamoto-ward-offices-h26/topics/counters/proposals/unify-branch-services/vote"
 
 
 def _votes():
@@ -37,7 +37,7 @@ def test_vote_then_change_keeps_one_row(client):
     assert value == "disagree"
     participant = db.session.get(Participant, participant_id)
     assert (participant.ward_code, participant.relation) == ("nishi", "business")
-    html = client.get("/topics/counters").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/counters").get_data(as_text=True)
     assert "現在：反対" in html
 
 
@@ -58,7 +58,7 @@ def test_invalid_vote_value(client):
 
 
 def test_unknown_proposal_is_404(client):
-    assert client.post("/topics/counters/proposals/nope/vote", data={"value": "agree"}).status_code == 404
+    assert client.post("/c/kumamoto-ward-offices-h26/topics/counters/proposals/nope/vote", data={"value": "agree"}).status_code == 404
 
 
 def test_no_votes_when_closed(client):
@@ -90,10 +90,10 @@ def _published_comment(topic, participant):
 def test_support_once_per_participant(client, participant, topic):
     comment = _published_comment(topic("roles"), participant())
     for _ in range(2):
-        response = client.post(f"/comments/{comment.id}/support")
+        response = client.post(f"/c/kumamoto-ward-offices-h26/comments/{comment.id}/support")
         assert response.status_code == 303
     assert db.session.scalar(select(func.count(Support.id))) == 1
-    assert "賛同 1" in client.get("/topics/roles").get_data(as_text=True)
+    assert "賛同 1" in client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
 
 
 def test_database_allows_one_support_per_participant_and_comment(participant, topic):
@@ -110,16 +110,16 @@ def test_cannot_support_a_pending_comment(client, participant, topic):
     comment = _published_comment(topic("roles"), participant())
     comment.status = "pending"
     db.session.commit()
-    assert client.post(f"/comments/{comment.id}/support").status_code == 404
-    assert client.post("/comments/999999/support").status_code == 404
+    assert client.post(f"/c/kumamoto-ward-offices-h26/comments/{comment.id}/support").status_code == 404
+    assert client.post("/c/kumamoto-ward-offices-h26/comments/999999/support").status_code == 404
 
 
 def test_a_vote_without_a_ward_asks_for_it_at_the_vote_and_keeps_the_choice(client):
-    page = client.get("/topics/roles").get_data(as_text=True)
+    page = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     article = page[page.index('id="proposal-ward-head-authority"'):]
     article = article[:article.index("</article>")]
     assert "<details" not in article and 'id="ward-head-authority-ward"' in article  # asked in the open
-    response = client.post("/topics/roles/proposals/ward-head-authority/vote", data={"value": "disagree"})
+    response = client.post("/c/kumamoto-ward-offices-h26/topics/roles/proposals/ward-head-authority/vote", data={"value": "disagree"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     article = html[html.index('id="proposal-ward-head-authority"'):]

@@ -13,7 +13,7 @@ from consult.extensions import db
 
 
 def _hide(client, c):
-    return client.post(f"/staff/moderation/{c.id}", data={"action": "hide", "reason": "offtopic"})
+    return client.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "hide", "reason": "offtopic"})
 
 
 def test_the_log_says_who_when_what_and_which_record_in_words(staff, comment):
@@ -25,7 +25,7 @@ def test_the_log_says_who_when_what_and_which_record_in_words(staff, comment):
     body = html[html.index("<tbody>"):]
     row = body[body.rindex("<tr", 0, body.index("ご意見を非公開")):]
     row = row[:row.index("</tr>")]
-    assert f'href="/staff/moderation/{c.id}"' in row  # the record, linked
+    assert f'href="/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}"' in row  # the record, linked
     assert "状態" in row and "確認待ち" in row and "非公開" in row  # before → after, in words
     assert "pending" not in row and "{" not in row  # no codes, no raw JSON
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "comment.hide"))

@@ -45,7 +45,7 @@ def test_the_heatmap_legend_gives_the_counts_of_each_shade(staff, comment):
     comment("roles", ward="higashi")
     comment("counters", ward="kita", status="published")
     client, _user = staff("secretariat")
-    html = client.get("/staff/review").get_data(as_text=True)
+    html = client.get("/staff/c/kumamoto-ward-offices-h26/review").get_data(as_text=True)
     legend = re.search(r'<p class="heat-legend"[^>]*>(.*?)</p>', html, re.S).group(1)
     shades = re.findall(r'<span class="heat heat--(\d)">([^<]*)</span>', legend)
     assert shades == [("0", "0"), ("1", "1–2"), ("2", "3–4"), ("3", "5–6"), ("4", "7–8"), ("5", "9–10")]
@@ -58,7 +58,7 @@ def test_the_heatmap_legend_leaves_out_shades_no_count_can_have(staff, comment):
     comment("roles", ward="chuo")
     comment("roles", ward="chuo")
     client, _user = staff("secretariat")
-    html = client.get("/staff/review").get_data(as_text=True)
+    html = client.get("/staff/c/kumamoto-ward-offices-h26/review").get_data(as_text=True)
     legend = re.search(r'<p class="heat-legend"[^>]*>(.*?)</p>', html, re.S).group(1)
     # The largest is 2: a count of 1 is shade 3 (ceil(5 × 1 / 2)), 2 is shade 5; shades 1, 2 and 4 hold none.
     assert re.findall(r'<span class="heat heat--(\d)">([^<]*)</span>', legend) == [("0", "0"), ("3", "1"), ("5", "2")]

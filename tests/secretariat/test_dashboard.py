@@ -184,7 +184,7 @@ def test_search_narrows_votes_to_the_writers(known):
 ])
 def test_bad_filters_get_a_clear_message(staff, args, field, message):
     client, _ = staff("secretariat")
-    response = client.get("/staff/review", query_string=args)
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/review", query_string=args)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html and f'id="f-{field}-error"' in html
@@ -192,7 +192,7 @@ def test_bad_filters_get_a_clear_message(staff, args, field, message):
 
 def test_dashboard_page_shows_the_figures(staff, known):
     client, _ = staff("secretariat")
-    response = client.get("/staff/review")
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/review")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "style=" not in html  # the CSP forbids inline styles
@@ -200,7 +200,7 @@ def test_dashboard_page_shows_the_figures(staff, known):
     low, high = wilson_by_roots(4, 6)
     assert f"{100 * low:.1f}–{100 * high:.1f}%" in html
     assert "<svg" in html and 'role="img"' in html
-    assert client.get("/staff/review?ward=chuo&topic=roles&q=%E3%83%90%E3%82%B9").status_code == 200
+    assert client.get("/staff/c/kumamoto-ward-offices-h26/review?ward=chuo&topic=roles&q=%E3%83%90%E3%82%B9").status_code == 200
 
 
 def _count_queries(app, fn):
@@ -219,7 +219,7 @@ def _count_queries(app, fn):
 
 def test_no_query_per_row(app, staff, known):
     client, _ = staff("secretariat")
-    pages = ("/staff/review", "/staff/review/comments", "/staff/moderation?status=all", "/staff/review/document")
+    pages = ("/staff/c/kumamoto-ward-offices-h26/review", "/staff/c/kumamoto-ward-offices-h26/review/comments", "/staff/c/kumamoto-ward-offices-h26/moderation?status=all", "/staff/c/kumamoto-ward-offices-h26/review/document")
     before = {url: _count_queries(app, lambda: client.get(url)) for url in pages}
     topic_ids = [t for (t,) in db.session.execute(select(Comment.topic_id)).all()]
     pid = db.session.scalar(select(Participant.id))

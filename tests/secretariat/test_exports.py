@@ -52,7 +52,7 @@ def sample(app, participant, comment, topic):
 def test_csv_is_utf8_with_bom_and_every_field(staff, sample):
     client, user = staff("secretariat")
     first, odd, hidden, group = sample
-    response = client.get("/staff/exports/comments?format=csv")
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=csv")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Cache-Control"] == "no-store"
@@ -79,13 +79,13 @@ def test_csv_is_utf8_with_bom_and_every_field(staff, sample):
 def test_cp932_replaces_what_it_cannot_encode_and_keeps_the_row(staff, sample):
     client, _ = staff("secretariat")
     first, odd, hidden, group = sample
-    check = client.get("/staff/exports/comments?format=csv&encoding=cp932")
+    check = client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=csv&encoding=cp932")
     assert check.status_code == 200 and check.headers["Content-Type"].startswith("text/html")
     html = check.get_data(as_text=True)
     assert "3行のうち1行" in html and odd.receipt_no in html and "U+20BB7" in html and "U+2661" in html
     assert db.session.scalar(select(AuditEvent.id)) is None  # checking is not exporting
 
-    response = client.get("/staff/exports/comments?format=csv&encoding=cp932&checked=1")
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=csv&encoding=cp932&checked=1")
     assert response.headers["Content-Type"] == "text/csv; charset=Windows-31J"
     data = response.get_data()
     assert not data.startswith(b"\xef\xbb\xbf")
@@ -95,7 +95,7 @@ def test_cp932_replaces_what_it_cannot_encode_and_keeps_the_row(staff, sample):
     assert body == "吉野家の〓と〓と〓、～も"  # 〜 is written as CP932's 0x8160, read back as ～
     assert {r[0] for r in rows[1:]} == {first.receipt_no, odd.receipt_no, hidden.receipt_no}
 
-    question = client.get("/staff/exports/comments?format=csv&encoding=cp932&replacement=%3F&checked=1").get_data()
+    question = client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=csv&encoding=cp932&replacement=%3F&checked=1").get_data()
     assert "吉野家の?と?と?、" in question.decode("cp932")
 
 
@@ -109,10 +109,10 @@ def test_formula_looking_text_is_inert_in_csv_and_xlsx(staff, comment):
     client, _ = staff("secretariat")
     for body in FORMULAS:
         comment(body=body)
-    rows = _csv_rows(client.get("/staff/exports/comments?format=csv").get_data(), "utf-8-sig")
+    rows = _csv_rows(client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=csv").get_data(), "utf-8-sig")
     col = rows[0].index("原文")
     assert sorted(r[col] for r in rows[1:]) == sorted("'" + b for b in FORMULAS)
-    book = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx").get_data()))
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=xlsx").get_data()))
     sheet = book["ご意見"]
     cells = [sheet.cell(row=i, column=col + 1) for i in range(2, 2 + len(FORMULAS))]
     # XLSX writes a carriage return as the escape _x000D_, which Excel reads back as CR.
@@ -132,7 +132,7 @@ def test_formula_starters_are_every_character_nfkc_makes_a_formula_start():
 def test_csv_times_are_jst_to_the_second_never_rounded_up(staff, comment):
     client, _ = staff("secretariat")
     comment(body="一秒前", created=datetime(2014, 10, 4, 14, 59, 59, 999999))
-    rows = _csv_rows(client.get("/staff/exports/comments?format=csv").get_data(), "utf-8-sig")
+    rows = _csv_rows(client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=csv").get_data(), "utf-8-sig")
     assert rows[1][rows[0].index("受付日時（日本時間）")] == "2014-10-04 23:59:59"
     assert rows[1][rows[0].index("公開日時（日本時間）")] == ""
 
@@ -145,7 +145,7 @@ def test_workbook_rows_are_well_formed_xml_whatever_the_text(staff, comment):
            "改行\nあり", "👍 emoji 𠮷"]
     for i in range(400):
         comment(body=odd[i % len(odd)] + f" {i}", created=datetime(2014, 10, 4, 15, 0, i % 60))
-    book = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx").get_data()))
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=xlsx").get_data()))
     sheet = book["ご意見"]
     header = [c.value for c in sheet[1]]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
@@ -164,7 +164,7 @@ def test_markup_in_a_summary_sheet_stays_text(staff, topic):
     client, _ = staff("secretariat")
     db.session.add(OpinionGroup(topic=topic("roles"), title="<r><t>太字</t></r>", summary="a & b <c>"))
     db.session.commit()
-    book = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx").get_data()))
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=xlsx").get_data()))
     assert [c.value for c in book["意見グループ"][2]][2:4] == ["<r><t>太字</t></r>", "a & b <c>"]
 
 
@@ -174,7 +174,7 @@ def test_markup_shaped_comment_stays_text_in_the_comments_sheet(staff, comment):
     client, _ = staff("secretariat")
     comment(body="<r><t>太字</t></r>")
     comment(body="<r> & </r>")
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx").get_data()))["ご意見"]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=xlsx").get_data()))["ご意見"]
     header = [c.value for c in sheet[1]]
     bodies = sorted(r[header.index("原文")] for r in sheet.iter_rows(min_row=2, values_only=True))
     assert bodies == ["<r> & </r>", "<r><t>太字</t></r>"]
@@ -183,8 +183,8 @@ def test_markup_shaped_comment_stays_text_in_the_comments_sheet(staff, comment):
 def test_document_and_export_share_the_representativeness_table(staff, sample):
     """One writer: the review document's overview holds the same table as the export's 代表性 sheet."""
     client, _ = staff("secretariat")
-    export = openpyxl.load_workbook(io.BytesIO(client.get("/staff/exports/comments?format=xlsx&status=active").get_data()))
-    document = openpyxl.load_workbook(io.BytesIO(client.get("/staff/review/document.xlsx").get_data()))
+    export = openpyxl.load_workbook(io.BytesIO(client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=xlsx&status=active").get_data()))
+    document = openpyxl.load_workbook(io.BytesIO(client.get("/staff/c/kumamoto-ward-offices-h26/review/document.xlsx").get_data()))
     rep = [[c.value for c in row] for row in export["代表性"].iter_rows(max_row=6)]
     overview = [[c.value for c in row] for row in document["概要"].iter_rows()]
     start = overview.index(rep[0])
@@ -194,7 +194,7 @@ def test_document_and_export_share_the_representativeness_table(staff, sample):
 def test_workbook_cell_by_cell(staff, sample):
     client, user = staff("admin")
     first, odd, hidden, group = sample
-    response = client.get("/staff/exports/comments?format=xlsx")
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=xlsx")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
@@ -241,7 +241,7 @@ def test_workbook_cell_by_cell(staff, sample):
 def test_json_export(staff, sample):
     client, _ = staff("secretariat")
     first, odd, hidden, group = sample
-    response = client.get("/staff/exports/comments?format=json&status=published")
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=json&status=published")
     data = json.loads(response.get_data(as_text=True))
     assert data["filters"] == {"status": "published"}
     assert [c["receipt_no"] for c in data["comments"]] == [first.receipt_no]
@@ -250,18 +250,18 @@ def test_json_export(staff, sample):
 
 def test_bad_export_options_are_422(staff):
     client, _ = staff("secretariat")
-    response = client.get("/staff/exports/comments?format=pdf&encoding=latin1")
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=pdf&encoding=latin1")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "形式は CSV・Excel・JSON から選んでください" in html and "文字コードは" in html
-    assert client.get("/staff/exports/comments?ward=zz").status_code == 422
+    assert client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?ward=zz").status_code == 422
 
 
 def test_open_data_holds_only_published_text_and_no_personal_field(client, sample, comment):
     first, odd, hidden, group = sample
     masked = comment("roles", status="published", body="電話 096-111-2222 の件",
                      body_published="電話 ＊＊＊ の件", created=datetime(2014, 10, 7))
-    response = client.get("/results/open-data.csv")  # public: no login
+    response = client.get("/c/kumamoto-ward-offices-h26/results/open-data.csv")  # public: no login
     assert response.status_code == 200
     rows = _csv_rows(response.get_data(), "utf-8-sig")
     header = rows[0]
@@ -279,9 +279,9 @@ def test_open_data_holds_only_published_text_and_no_personal_field(client, sampl
 
 def test_exports_are_refused_to_facilitators_and_anonymous(client, staff):
     facilitator, _ = staff("facilitator")
-    assert facilitator.get("/staff/exports/comments").status_code == 403
-    assert facilitator.get("/staff/review/document.xlsx").status_code == 403
-    response = client.get("/staff/exports/comments")
+    assert facilitator.get("/staff/c/kumamoto-ward-offices-h26/exports/comments").status_code == 403
+    assert facilitator.get("/staff/c/kumamoto-ward-offices-h26/review/document.xlsx").status_code == 403
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
@@ -303,7 +303,7 @@ def _bulk_comments(n: int) -> None:
 def test_exports_stream_with_bounded_memory(app, staff):
     _bulk_comments(20000)
     client, _ = staff("secretariat")
-    response = client.get("/staff/exports/comments?format=csv")
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/exports/comments?format=csv")
     assert response.is_streamed  # a generator, not a body built in memory
     with app.test_request_context("/"):
         f = parse_filter({"status": "all"}, current_consultation().id)
@@ -336,6 +336,6 @@ def test_exports_stream_with_bounded_memory(app, staff):
 
 @pytest.mark.config(RATELIMIT_ENABLED=True, RATE_LIMIT_OPEN_DATA="2/minute")
 def test_open_data_is_rate_limited_per_address(client):
-    assert client.get("/results/open-data.csv").status_code == 200
-    assert client.get("/results/open-data.csv").status_code == 200
-    assert client.get("/results/open-data.csv").status_code == 429
+    assert client.get("/c/kumamoto-ward-offices-h26/results/open-data.csv").status_code == 200
+    assert client.get("/c/kumamoto-ward-offices-h26/results/open-data.csv").status_code == 200
+    assert client.get("/c/kumamoto-ward-offices-h26/results/open-data.csv").status_code == 429

@@ -27,13 +27,13 @@ def _group(title):
 
 def test_create_edit_and_audit(staff):
     client, user = staff("secretariat")
-    response = client.post("/staff/groups/new", data={"topic": "counters", "title": "土日の窓口",
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/groups/new", data={"topic": "counters", "title": "土日の窓口",
                                                       "summary": "土日にも窓口を開けてほしい", "answer": "",
                                                       "response_category": "", "position": "1"})
     assert response.status_code == 303
     group = _group("土日の窓口")
     assert group.topic.slug == "counters" and group.state == "confirmed" and group.response_category is None
-    response = client.post(f"/staff/groups/{group.id}/edit", data={
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/groups/{group.id}/edit", data={
         "title": "土日・夜間の窓口", "summary": "土日にも窓口を開けてほしい", "answer": "一部の出張所で試行します。",
         "response_category": "reference", "position": "1"})
     assert response.status_code == 303
@@ -54,7 +54,7 @@ def test_create_edit_and_audit(staff):
 ])
 def test_group_form_validation(staff, data, message):
     client, _ = staff("secretariat")
-    response = client.post("/staff/groups/new", data=data)
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/groups/new", data=data)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert db.session.scalar(select(OpinionGroup.id)) is None
 
@@ -66,7 +66,7 @@ def test_assign_from_the_filtered_list_and_list_by_receipt(staff, comment, topic
     db.session.commit()
     a, b = comment("roles", body="区長に権限を"), comment("roles", body="区長の裁量を広げて")
     other = comment("counters", body="窓口の話")
-    response = client.post("/staff/groups/assign", data={"ids": [str(a.id), str(b.id), str(other.id)],
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/groups/assign", data={"ids": [str(a.id), str(b.id), str(other.id)],
                                                          "target_group": str(group.id), "q": "区長"})
     assert response.status_code == 303 and "q=" in response.headers["Location"]
     db.session.expire_all()
@@ -75,22 +75,22 @@ def test_assign_from_the_filtered_list_and_list_by_receipt(staff, comment, topic
     assert _actions() == ["comment.assign_group", "comment.assign_group"]
     follow = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "2件を「区長の権限」に振り分けました" in follow and "1件は別の審議事項のご意見のため" in follow
-    html = client.get(f"/staff/groups/{group.id}").get_data(as_text=True)
+    html = client.get(f"/staff/c/kumamoto-ward-offices-h26/groups/{group.id}").get_data(as_text=True)
     first, second = sorted([a.receipt_no, b.receipt_no])
     assert "2件" in html and html.index(first) < html.index(second)
 
-    response = client.post("/staff/groups/assign", data={"ids": [str(a.id)], "target_group": "none",
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/groups/assign", data={"ids": [str(a.id)], "target_group": "none",
                                                          "return_group": str(group.id)})
-    assert response.headers["Location"].endswith(f"/staff/groups/{group.id}")
+    assert response.headers["Location"].endswith(f"/staff/c/kumamoto-ward-offices-h26/groups/{group.id}")
     assert db.session.get(Comment, a.id).opinion_group_id is None
 
 
 def test_assign_needs_a_group_and_comments(staff, comment):
     client, _ = staff("secretariat")
     c = comment()
-    response = client.post("/staff/groups/assign", data={"ids": [str(c.id)], "target_group": ""})
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/groups/assign", data={"ids": [str(c.id)], "target_group": ""})
     assert response.status_code == 422 and "振り分け先の意見グループを選んでください" in response.get_data(as_text=True)
-    assert client.post("/staff/groups/assign", data={"target_group": "none"}).status_code == 422
+    assert client.post("/staff/c/kumamoto-ward-offices-h26/groups/assign", data={"target_group": "none"}).status_code == 422
 
 
 @pytest.fixture
@@ -112,9 +112,9 @@ def proposed(app, topic, comment):
 def test_proposed_groups_are_confirmed(staff, proposed):
     client, _ = staff("secretariat")
     group, _notes = proposed
-    html = client.get("/staff/groups").get_data(as_text=True)
+    html = client.get("/staff/c/kumamoto-ward-offices-h26/groups").get_data(as_text=True)
     assert "提案（確認待ち）" in html and "ワークショップのテーマから" in html
-    assert client.post(f"/staff/groups/{group.id}/confirm").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/groups/{group.id}/confirm").status_code == 303
     assert _group("近くの出張所を残して").state == "confirmed"
     assert _actions() == ["opinion_group.confirm"]
 
@@ -122,7 +122,7 @@ def test_proposed_groups_are_confirmed(staff, proposed):
 def test_proposed_group_renamed_and_confirmed_in_one_step(staff, proposed):
     client, _ = staff("secretariat")
     group, _notes = proposed
-    client.post(f"/staff/groups/{group.id}/edit", data={"title": "身近な出張所の維持", "position": "0",
+    client.post(f"/staff/c/kumamoto-ward-offices-h26/groups/{group.id}/edit", data={"title": "身近な出張所の維持", "position": "0",
                                                          "confirm": "1"})
     renamed = _group("身近な出張所の維持")
     assert renamed.id == group.id and renamed.state == "confirmed"
@@ -137,9 +137,9 @@ def test_merge_moves_the_comments_and_removes_the_source(staff, proposed, topic)
     elsewhere = OpinionGroup(topic=topic("roles"), title="別の審議事項")
     db.session.add_all([target, elsewhere])
     db.session.commit()
-    response = client.post(f"/staff/groups/{source_id}/merge", data={"target": str(elsewhere.id)})
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/groups/{source_id}/merge", data={"target": str(elsewhere.id)})
     assert response.status_code == 422 and "同じ審議事項のグループにだけ統合できます" in response.get_data(as_text=True)
-    response = client.post(f"/staff/groups/{source_id}/merge", data={"target": str(target.id)})
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/groups/{source_id}/merge", data={"target": str(target.id)})
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(OpinionGroup, source_id) is None
@@ -147,13 +147,13 @@ def test_merge_moves_the_comments_and_removes_the_source(staff, proposed, topic)
     merge = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "opinion_group.merge")).one()
     assert merge.after == {"merged_into": target.id, "comment_ids": note_ids}
     assert merge.before["source_theme_id"] is not None
-    assert client.post("/staff/groups/999999/merge", data={"target": str(target.id)}).status_code == 404
+    assert client.post("/staff/c/kumamoto-ward-offices-h26/groups/999999/merge", data={"target": str(target.id)}).status_code == 404
 
 
 def test_delete_frees_the_comments(staff, proposed):
     client, _ = staff("secretariat")
     group, notes = proposed
-    assert client.post(f"/staff/groups/{group.id}/delete").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/groups/{group.id}/delete").status_code == 303
     db.session.expire_all()
     assert all(db.session.get(Comment, n.id).opinion_group_id is None for n in notes)
     assert _actions() == ["opinion_group.delete"]
@@ -177,7 +177,7 @@ def answered(app, topic, comment, participant):
 def test_review_document_has_every_topic_group_and_answer(staff, answered, comment):
     client, _ = staff("secretariat")
     comment("roles", status="pending", body="確認待ちのご意見")
-    response = client.get("/staff/review/document")
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/review/document")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for t in db.session.scalars(select(Topic)):
@@ -193,7 +193,7 @@ def test_review_document_has_every_topic_group_and_answer(staff, answered, comme
 
 def test_review_document_xlsx(staff, answered):
     client, user = staff("secretariat")
-    response = client.get("/staff/review/document.xlsx")
+    response = client.get("/staff/c/kumamoto-ward-offices-h26/review/document.xlsx")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
     assert book.sheetnames == ["概要", "審議事項1", "審議事項2", "審議事項3", "審議事項4"]
@@ -208,12 +208,12 @@ def test_review_document_xlsx(staff, answered):
 
 
 def test_public_results_wait_for_the_close(client, answered):
-    response = client.get("/results")
+    response = client.get("/c/kumamoto-ward-offices-h26/results")
     assert response.status_code == 404 and "まだ公表していません" in response.get_data(as_text=True)
     consultation = db.session.scalar(select(Consultation))
     consultation.phase = "closed"
     db.session.commit()
-    response = client.get("/results")
+    response = client.get("/c/kumamoto-ward-offices-h26/results")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for number in range(1, 5):
@@ -223,7 +223,7 @@ def test_public_results_wait_for_the_close(client, answered):
     assert "60代" not in html and "区内に住んでいる" not in html  # no personal field
     assert "代表的なご意見" not in html  # aggregates and answers, not individual comments
     # once results are public, the open data carries the confirmed group of each comment
-    text = client.get("/results/open-data.csv").get_data().decode("utf-8-sig")
+    text = client.get("/c/kumamoto-ward-offices-h26/results/open-data.csv").get_data().decode("utf-8-sig")
     assert "グループ1" in text
 
 
@@ -231,4 +231,4 @@ def test_results_without_consultation_phase_published(client, answered):
     consultation = db.session.scalar(select(Consultation))
     consultation.phase = "published"
     db.session.commit()
-    assert client.get("/results").status_code == 200
+    assert client.get("/c/kumamoto-ward-offices-h26/results").status_code == 200

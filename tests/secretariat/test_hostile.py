@@ -2,8 +2,8 @@
 
 import pytest
 
-PAGES = ("/staff/review", "/staff/review/comments", "/staff/moderation", "/staff/review/document",
-         "/staff/exports", "/staff/exports/comments", "/staff/audit", "/staff/groups")
+PAGES = ("/staff/c/kumamoto-ward-offices-h26/review", "/staff/c/kumamoto-ward-offices-h26/review/comments", "/staff/c/kumamoto-ward-offices-h26/moderation", "/staff/c/kumamoto-ward-offices-h26/review/document",
+         "/staff/c/kumamoto-ward-offices-h26/exports", "/staff/c/kumamoto-ward-offices-h26/exports/comments", "/staff/audit", "/staff/c/kumamoto-ward-offices-h26/groups")
 ODD = [
     {"from": "２０１４-１０-０４"}, {"from": "2014-W40-1"}, {"to": "20141004"}, {"from": "9999-12-31"},
     {"q": "\x00"}, {"q": "%_\\"}, {"q": "'; DROP TABLE comment; --"}, {"q": "🙂" * 100},
@@ -26,10 +26,10 @@ def test_odd_arguments_never_break_a_page(staff, args):
 
 def test_odd_form_posts(staff):
     client, _ = staff("admin")
-    for url, data in (("/staff/moderation/bulk", {"ids": ["1" * 40], "action": "publish"}),
-                      ("/staff/groups/assign", {"ids": ["1"], "target_group": "9" * 40}),
-                      ("/staff/groups/new", {"topic": "\x00", "title": "\x00"}),
-                      ("/staff/groups/new", {"topic": "roles", "title": "x", "position": "二"}),
-                      ("/staff/moderation/bulk", {"ids": ["²"], "action": "publish"}),
-                      ("/staff/groups/1/merge", {"target": "x"})):
+    for url, data in (("/staff/c/kumamoto-ward-offices-h26/moderation/bulk", {"ids": ["1" * 40], "action": "publish"}),
+                      ("/staff/c/kumamoto-ward-offices-h26/groups/assign", {"ids": ["1"], "target_group": "9" * 40}),
+                      ("/staff/c/kumamoto-ward-offices-h26/groups/new", {"topic": "\x00", "title": "\x00"}),
+                      ("/staff/c/kumamoto-ward-offices-h26/groups/new", {"topic": "roles", "title": "x", "position": "二"}),
+                      ("/staff/c/kumamoto-ward-offices-h26/moderation/bulk", {"ids": ["²"], "action": "publish"}),
+                      ("/staff/c/kumamoto-ward-offices-h26/groups/1/merge", {"target": "x"})):
         assert client.post(url, data=data).status_code in (400, 404, 422), url

@@ -82,10 +82,10 @@ def reviewed(staff, comment, topic, participant, vote):
 def test_japanese_texts_are_marked_on_the_english_pages(reviewed):
     client, group = reviewed["client"], reviewed["group"]
     found = {}
-    for path in ["/staff/moderation", f"/staff/moderation/{reviewed['flagged']}",
-                 f"/staff/moderation/{reviewed['hidden']}", "/staff/review", "/staff/review/comments",
-                 "/staff/groups", f"/staff/groups/{group}", f"/staff/groups/{group}/edit", "/staff/review/document",
-                 "/results"]:
+    for path in ["/staff/c/kumamoto-ward-offices-h26/moderation", f"/staff/c/kumamoto-ward-offices-h26/moderation/{reviewed['flagged']}",
+                 f"/staff/c/kumamoto-ward-offices-h26/moderation/{reviewed['hidden']}", "/staff/c/kumamoto-ward-offices-h26/review", "/staff/c/kumamoto-ward-offices-h26/review/comments",
+                 "/staff/c/kumamoto-ward-offices-h26/groups", f"/staff/c/kumamoto-ward-offices-h26/groups/{group}", f"/staff/c/kumamoto-ward-offices-h26/groups/{group}/edit", "/staff/c/kumamoto-ward-offices-h26/review/document",
+                 "/c/kumamoto-ward-offices-h26/results"]:
         response = client.get(path)
         assert response.status_code == 200, path
         html = response.get_data(as_text=True)

@@ -24,7 +24,7 @@ def test_queue_lists_pending_comments_with_flags(staff, comment):
     client, _ = staff("secretariat")
     comment(body="電話は０９６－３２８－２１１１です。職員はバカ")
     comment(body="公開済みのご意見", status="published")
-    html = client.get("/staff/moderation").get_data(as_text=True)
+    html = client.get("/staff/c/kumamoto-ward-offices-h26/moderation").get_data(as_text=True)
     assert "確認待ち 1件" in html
     assert '<mark class="flag flag--phone">０９６－３２８－２１１１' in html
     assert "電話番号らしき記載" in html and "不適切な表現の可能性" in html
@@ -34,9 +34,9 @@ def test_queue_lists_pending_comments_with_flags(staff, comment):
 def test_publish_records_before_and_after(staff, comment):
     client, user = staff("secretariat")
     c = comment()
-    page = client.get(f"/staff/moderation/{c.id}").get_data(as_text=True)
+    page = client.get(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}").get_data(as_text=True)
     version = page.split('name="version" value="')[1].split('"')[0]
-    response = client.post(f"/staff/moderation/{c.id}", data={"action": "publish", "version": version})
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "publish", "version": version})
     assert response.status_code == 303
     c = _reload(c)
     assert c.status == "published" and c.published_at_utc is not None and c.moderated_by_id == user.id
@@ -50,9 +50,9 @@ def test_publish_edited_keeps_the_original(staff, comment):
     client, user = staff("secretariat")
     original = "連絡先は090-1234-5678です。窓口を増やしてほしい。"
     c = comment(body=original)
-    page = client.get(f"/staff/moderation/{c.id}").get_data(as_text=True)
+    page = client.get(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}").get_data(as_text=True)
     assert "連絡先は＊＊＊です。" in page  # the masked text is proposed in the form
-    response = client.post(f"/staff/moderation/{c.id}", data={
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={
         "action": "publish_edited", "body_published": "連絡先は＊＊＊です。窓口を増やしてほしい。"})
     assert response.status_code == 303
     c = _reload(c)
@@ -62,22 +62,22 @@ def test_publish_edited_keeps_the_original(staff, comment):
     [event] = _events("comment.publish_edited")
     assert event.before["body_published"] is None
     assert event.after["body_published"] == c.body_published
-    topic_page = client.get("/topics/roles").get_data(as_text=True)
+    topic_page = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     assert "連絡先は＊＊＊です。" in topic_page and "090-1234-5678" not in topic_page
 
 
 def test_hide_needs_a_reason(staff, comment):
     client, _ = staff("secretariat")
     c = comment()
-    response = client.post(f"/staff/moderation/{c.id}", data={"action": "hide", "reason": ""})
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "hide", "reason": ""})
     assert response.status_code == 422
     assert "非公開にする理由を選んでください" in response.get_data(as_text=True)
-    response = client.post(f"/staff/moderation/{c.id}", data={"action": "hide", "reason": "other"})
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "hide", "reason": "other"})
     assert response.status_code == 422
     assert "補足に書いてください" in response.get_data(as_text=True)
     assert _reload(c).status == "pending" and _events() == []
 
-    response = client.post(f"/staff/moderation/{c.id}", data={"action": "hide", "reason": "personal",
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "hide", "reason": "personal",
                                                              "note": "氏名を含む"})
     assert response.status_code == 303
     c = _reload(c)
@@ -89,7 +89,7 @@ def test_hide_needs_a_reason(staff, comment):
 def test_empty_edited_text_is_refused(staff, comment):
     client, _ = staff("secretariat")
     c = comment()
-    response = client.post(f"/staff/moderation/{c.id}", data={"action": "publish_edited", "body_published": "  "})
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "publish_edited", "body_published": "  "})
     assert response.status_code == 422
     assert "公開する文を入力してください" in response.get_data(as_text=True)
     assert _reload(c).status == "pending"
@@ -99,10 +99,10 @@ def test_a_stale_page_cannot_overwrite_another_moderators_decision(staff, commen
     first, _ = staff("secretariat")
     second, _ = staff("admin")
     c = comment()
-    page = second.get(f"/staff/moderation/{c.id}").get_data(as_text=True)
+    page = second.get(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}").get_data(as_text=True)
     stale = page.split('name="version" value="')[1].split('"')[0]
-    first.post(f"/staff/moderation/{c.id}", data={"action": "hide", "reason": "abusive"})
-    response = second.post(f"/staff/moderation/{c.id}", data={"action": "publish", "version": stale})
+    first.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "hide", "reason": "abusive"})
+    response = second.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "publish", "version": stale})
     assert response.status_code == 409
     assert "ほかの職員が操作しました" in response.get_data(as_text=True)
     assert _reload(c).status == "hidden"
@@ -112,17 +112,17 @@ def test_bulk_publish_and_hide(staff, comment):
     client, user = staff("secretariat")
     a, b, c = comment(), comment(), comment()
     done = comment(status="published")
-    response = client.post("/staff/moderation/bulk", data={"ids": [str(a.id), str(b.id), str(done.id)],
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/moderation/bulk", data={"ids": [str(a.id), str(b.id), str(done.id)],
                                                            "action": "publish"})
     assert response.status_code == 303
     assert [_reload(x).status for x in (a, b, c)] == ["published", "published", "pending"]
     assert len(_events("comment.publish")) == 2  # the already published one is left alone
     assert all(e.note == "bulk" and e.user_id == user.id for e in _events("comment.publish"))
 
-    response = client.post("/staff/moderation/bulk", data={"ids": [str(c.id)], "action": "hide"})
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/moderation/bulk", data={"ids": [str(c.id)], "action": "hide"})
     assert response.status_code == 422
     assert "非公開にする理由を選んでください" in response.get_data(as_text=True)
-    response = client.post("/staff/moderation/bulk", data={"ids": [str(c.id)], "action": "hide",
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/moderation/bulk", data={"ids": [str(c.id)], "action": "hide",
                                                            "reason": "duplicate"})
     assert response.status_code == 303
     assert _reload(c).status == "hidden" and _reload(c).hidden_reason == "同じ内容の重複投稿のため"
@@ -130,17 +130,17 @@ def test_bulk_publish_and_hide(staff, comment):
 
 def test_bulk_refuses_bad_input(staff, comment):
     client, _ = staff("secretariat")
-    assert client.post("/staff/moderation/bulk", data={"action": "publish"}).status_code == 422
-    response = client.post("/staff/moderation/bulk", data={"ids": ["x1"], "action": "publish"})
+    assert client.post("/staff/c/kumamoto-ward-offices-h26/moderation/bulk", data={"action": "publish"}).status_code == 422
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/moderation/bulk", data={"ids": ["x1"], "action": "publish"})
     assert response.status_code == 422 and "指定が正しくありません" in response.get_data(as_text=True)
     c = comment()
-    assert client.post("/staff/moderation/bulk", data={"ids": [str(c.id)], "action": "delete"}).status_code == 422
+    assert client.post("/staff/c/kumamoto-ward-offices-h26/moderation/bulk", data={"ids": [str(c.id)], "action": "delete"}).status_code == 422
 
 
 def test_unknown_comment_is_404(staff):
     client, _ = staff("secretariat")
-    assert client.get("/staff/moderation/999999").status_code == 404
-    assert client.post("/staff/moderation/999999", data={"action": "publish"}).status_code == 404
+    assert client.get("/staff/c/kumamoto-ward-offices-h26/moderation/999999").status_code == 404
+    assert client.post("/staff/c/kumamoto-ward-offices-h26/moderation/999999", data={"action": "publish"}).status_code == 404
 
 
 def test_audit_log_is_for_admins_only(staff, comment):
@@ -148,10 +148,10 @@ def test_audit_log_is_for_admins_only(staff, comment):
     admin, _ = staff("admin")
     facilitator, _ = staff("facilitator")
     c = comment()
-    secretariat.post(f"/staff/moderation/{c.id}", data={"action": "hide", "reason": "offtopic"})
+    secretariat.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "hide", "reason": "offtopic"})
     assert secretariat.get("/staff/audit").status_code == 403
     assert facilitator.get("/staff/audit").status_code == 403
-    assert facilitator.get("/staff/moderation").status_code == 403
+    assert facilitator.get("/staff/c/kumamoto-ward-offices-h26/moderation").status_code == 403
     html = admin.get(f"/staff/audit?target_type=comment&target_id={c.id}").get_data(as_text=True)
     assert "comment.hide" in html and "secretariat1@example.jp" in html
     assert "意見募集の内容と関係がないため" in html
@@ -169,18 +169,18 @@ def test_names_with_honorifics_are_flagged_and_masked():
 def test_masked_publication_comes_first_and_a_flagged_original_needs_a_reason(staff, comment):
     client, user = staff("secretariat")
     c = comment(body="区役所の山田さんが親切でした。")
-    page = client.get(f"/staff/moderation/{c.id}").get_data(as_text=True)
+    page = client.get(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}").get_data(as_text=True)
     actions = page[page.index('id="actions-h"'):]
     assert actions.index('value="publish_edited"') < actions.index('value="hide"') < actions.index('value="publish"')
     assert "人名らしき記載" in page and "区役所の＊＊＊さんが親切でした。" in page
     version = page.split('name="version" value="')[1].split('"')[0]
-    refused = client.post(f"/staff/moderation/{c.id}", data={"action": "publish", "version": version})
+    refused = client.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "publish", "version": version})
     assert refused.status_code == 422 and "確認の欄に印を付けてください" in refused.get_data(as_text=True)
-    no_reason = client.post(f"/staff/moderation/{c.id}", data={"action": "publish", "version": version,
+    no_reason = client.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "publish", "version": version,
                                                                 "confirm_original": "1"})
     assert no_reason.status_code == 422 and "理由を書いてください" in no_reason.get_data(as_text=True)
     assert _reload(c).status == "pending"
-    done = client.post(f"/staff/moderation/{c.id}", data={"action": "publish", "version": version,
+    done = client.post(f"/staff/c/kumamoto-ward-offices-h26/moderation/{c.id}", data={"action": "publish", "version": version,
                                                            "confirm_original": "1",
                                                            "reason_original": "「山田さん」は区役所の窓口の愛称です"})
     assert done.status_code == 303 and _reload(c).status == "published"
@@ -192,7 +192,7 @@ def test_bulk_publication_masks_what_looks_personal(staff, comment):
     client, _user = staff("secretariat")
     flagged = comment(body="電話は096-328-2111の山田さんまで")
     plain = comment(body="窓口を土曜日にも開けてほしい")
-    response = client.post("/staff/moderation/bulk", data={"ids": [str(flagged.id), str(plain.id)], "action": "publish"})
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/moderation/bulk", data={"ids": [str(flagged.id), str(plain.id)], "action": "publish"})
     assert response.status_code == 303
     flagged, plain = _reload(flagged), _reload(plain)
     assert flagged.status == plain.status == "published"

@@ -134,19 +134,19 @@ def crawl(app):
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
     workshop = db.session.scalar(select(Workshop).order_by(Workshop.id))
-    assert admin.post(f"/staff/workshops/{workshop.id}/open").status_code in (200, 302, 303)
+    assert admin.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{workshop.id}/open").status_code in (200, 302, 303)
     db.session.refresh(workshop)
     phone = app.test_client()
     phone.post(f"/w/{workshop.join_code}/join", data={"table": str(workshop.tables[0].id)})
     web = app.test_client()
-    assert web.post("/api/v1/comments", json={"topic": "roles", "body": "窓口の時間を延ばしてほしい。",
+    assert web.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json={"topic": "roles", "body": "窓口の時間を延ばしてほしい。",
                                               "ward": "chuo", "relation": "resident", "consent": True}).status_code == 201
     return admin, phone, workshop
 
 
 def test_every_form_the_app_shows(crawl):
     admin, phone, workshop = crawl
-    pages, forms = _crawl(admin, ["/", "/staff", "/receipt", "/login", "/reference/", "/staff/moderation"])
+    pages, forms = _crawl(admin, ["/", "/staff", "/receipt", "/login", "/reference/", "/staff/c/kumamoto-ward-offices-h26/moderation"])
     phone_pages, phone_forms = _crawl(phone, [f"/w/{workshop.join_code}", f"/w/{workshop.join_code}/dots"])
     assert len(pages) > 40 and len(forms) > 25  # the crawl really reached the staff side
     assert any(action.startswith("/w/") for action, _ in phone_forms)
@@ -176,7 +176,7 @@ def _request_bodies(app):
 
 def test_every_api_body_property(app, client):
     bodies = list(_request_bodies(app))
-    assert {url for _, url, _ in bodies} >= {"/api/v1/comments", "/api/v1/votes"}
+    assert {url for _, url, _ in bodies} >= {"/api/v1/consultations/kumamoto-ward-offices-h26/comments", "/api/v1/consultations/kumamoto-ward-offices-h26/votes"}
     for method, url, properties in bodies:
         assert properties
 

@@ -75,8 +75,8 @@ def test_ids_beyond_64_bits_are_not_found_on_every_route(app, admin, number):
 
 
 @pytest.mark.parametrize("value", HUGE + ["-1", "0", "1.5", "１", "²", "1e3", " 2", "0x10", ""])
-@pytest.mark.parametrize("url", ["/topics/roles", "/api/v1/comments", "/staff/moderation", "/staff/review",
-                                 "/staff/review/comments", "/staff/groups", "/staff/audit"])
+@pytest.mark.parametrize("url", ["/c/kumamoto-ward-offices-h26/topics/roles", "/api/v1/consultations/kumamoto-ward-offices-h26/comments", "/staff/c/kumamoto-ward-offices-h26/moderation", "/staff/c/kumamoto-ward-offices-h26/review",
+                                 "/staff/c/kumamoto-ward-offices-h26/review/comments", "/staff/c/kumamoto-ward-offices-h26/groups", "/staff/audit"])
 def test_integers_in_query_strings(admin, url, value):
     response = admin.get(url, query_string={"page": value, "per_page": value, "group": value,
                                             "workshop": value, "a": value, "b": value})
@@ -84,11 +84,11 @@ def test_integers_in_query_strings(admin, url, value):
 
 
 def test_a_page_beyond_any_listing_is_not_found(client):
-    response = client.get("/topics/roles", query_string={"page": HUGE[1]})
+    response = client.get("/c/kumamoto-ward-offices-h26/topics/roles", query_string={"page": HUGE[1]})
     assert response.status_code == 404 and "見つかりません" in _message(response)
-    english = client.get("/topics/roles", query_string={"page": HUGE[1], "lang": "en"})
+    english = client.get("/c/kumamoto-ward-offices-h26/topics/roles", query_string={"page": HUGE[1], "lang": "en"})
     assert english.status_code == 404 and "could not be found" in _message(english)
-    api = client.get("/api/v1/comments", query_string={"page": HUGE[1]})
+    api = client.get("/api/v1/consultations/kumamoto-ward-offices-h26/comments", query_string={"page": HUGE[1]})
     assert api.status_code == 422 and "page" in api.get_json()["errors"]
 
 
@@ -106,7 +106,7 @@ BAD_JSON = {
 }
 
 
-@pytest.mark.parametrize("url", ["/api/v1/comments", "/api/v1/votes"])
+@pytest.mark.parametrize("url", ["/api/v1/consultations/kumamoto-ward-offices-h26/comments", "/api/v1/consultations/kumamoto-ward-offices-h26/votes"])
 @pytest.mark.parametrize("raw", BAD_JSON.values(), ids=BAD_JSON.keys())
 def test_json_that_is_not_unicode_or_too_deep(client, url, raw):
     before = _counts()
@@ -117,22 +117,22 @@ def test_json_that_is_not_unicode_or_too_deep(client, url, raw):
 
 
 def test_json_refusals_are_translated(client):
-    deep = client.post("/api/v1/comments?lang=en", data=b"[" * 500 + b"]" * 500, content_type="application/json")
+    deep = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments?lang=en", data=b"[" * 500 + b"]" * 500, content_type="application/json")
     assert "nested too deeply" in deep.get_json()["message"]
-    lone = client.post("/api/v1/comments?lang=en", data=BAD_JSON["lone high surrogate"], content_type="application/json")
+    lone = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments?lang=en", data=BAD_JSON["lone high surrogate"], content_type="application/json")
     assert "surrogate" in lone.get_json()["message"]
 
 
 def test_json_at_the_allowed_depth_still_reaches_the_view(client):
     """A body nested within the limit gets the view's own answer (422 for a wrong type), not the edge's."""
     body = b'{"topic": "roles", "body": ' + b"[" * 20 + b"]" * 20 + b"}"
-    response = client.post("/api/v1/comments", data=body, content_type="application/json")
+    response = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", data=body, content_type="application/json")
     assert response.status_code == 422 and "body" in response.get_json()["errors"]
 
 
 def test_the_workshop_board_json_goes_through_the_same_loader(app, admin):
     workshop = db.session.scalar(select(Workshop).order_by(Workshop.id))
-    response = admin.post(f"/staff/workshops/{workshop.id}/board/move", data=b"[" * 500 + b"]" * 500,
+    response = admin.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{workshop.id}/board/move", data=b"[" * 500 + b"]" * 500,
                           content_type="application/json")
     assert response.status_code == 400
 
@@ -182,10 +182,10 @@ def test_sign_in_never_leaves_the_site(app, client, target):
 
 
 @pytest.mark.parametrize("target, location", [
-    ("/topics/roles", "/topics/roles"),
-    ("/topics/roles?ward=chuo#current", "/topics/roles?ward=chuo#current"),
-    ("/topics/ro\tles", "/topics/roles"),  # the browser would go here too
-    ("/topics/区役所", "/topics/%E5%8C%BA%E5%BD%B9%E6%89%80"),
+    ("/c/kumamoto-ward-offices-h26/topics/roles", "/c/kumamoto-ward-offices-h26/topics/roles"),
+    ("/c/kumamoto-ward-offices-h26/topics/roles?ward=chuo#current", "/c/kumamoto-ward-offices-h26/topics/roles?ward=chuo#current"),
+    ("/c/kumamoto-ward-offices-h26/topics/ro\tles", "/c/kumamoto-ward-offices-h26/topics/roles"),  # the browser would go here too
+    ("/c/kumamoto-ward-offices-h26/topics/区役所", "/c/kumamoto-ward-offices-h26/topics/%E5%8C%BA%E5%BD%B9%E6%89%80"),
     ("/%09/evil.example", "/%09/evil.example"),  # an encoded TAB is a path segment, not a host
     ("/\r\nLocation: //evil.example", "/Location:%20//evil.example"),  # no header injected
 ])
@@ -204,9 +204,9 @@ ODD = ["\x00", "\t", "a\tb", " ", "\x0b\x0c", "\u3000", "\x7f", "é", "x" * 6000
 def test_odd_header_values(client, header):
     before = _counts()
     for value in ODD:
-        for method, url, kwargs in [("GET", "/", {}), ("GET", "/topics/roles", {}), ("GET", "/lang?lang=en", {}),
-                                    ("POST", "/api/v1/comments", {"json": {"topic": "roles"}}),
-                                    ("POST", "/topics/roles/comment", {"data": {"action": "confirm"}})]:
+        for method, url, kwargs in [("GET", "/", {}), ("GET", "/c/kumamoto-ward-offices-h26/topics/roles", {}), ("GET", "/lang?lang=en", {}),
+                                    ("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/comments", {"json": {"topic": "roles"}}),
+                                    ("POST", "/c/kumamoto-ward-offices-h26/topics/roles/comment", {"data": {"action": "confirm"}})]:
             response = client.open(url, method=method, headers={header: value}, **kwargs)
             assert response.status_code < 500, (header, value[:12], url, response.status_code)
     assert _counts()[:2] == before[:2]
@@ -226,9 +226,9 @@ def test_a_host_header_no_url_can_be_built_for(app, host):
 def test_refusals_are_logged_without_the_body(app, client, caplog):
     caplog.set_level("INFO")
     secret = "山田太郎 090-1234-5678"
-    client.post("/api/v1/comments", data=('{"topic": "roles", "body": "%s\\ud800"}' % secret).encode(),
+    client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", data=('{"topic": "roles", "body": "%s\\ud800"}' % secret).encode(),
                 content_type="application/json")
-    client.post("/api/v1/comments", data=b"[" * 100000 + b"]" * 100000, content_type="application/json")
+    client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", data=b"[" * 100000 + b"]" * 100000, content_type="application/json")
     assert "refused POST /api/v1/comments: JSON text with a lone surrogate" in caplog.text
     assert "refused POST /api/v1/comments: JSON nested deeper than 32" in caplog.text
     assert secret not in caplog.text and "Traceback" not in caplog.text

@@ -72,8 +72,8 @@ FORM_FIELDS = ("body", "ward", "relation", "age_band", "section", "proposal", "c
 def test_comment_form_fields(client, field, payload):
     before = _counts()
     data = {"action": "confirm", **valid_comment(**{field: payload})}
-    _check(client.post("/topics/roles/comment", data=data), before)
-    submit = client.post("/topics/roles/comment/submit", data={**valid_comment(**{field: payload}),
+    _check(client.post("/c/kumamoto-ward-offices-h26/topics/roles/comment", data=data), before)
+    submit = client.post("/c/kumamoto-ward-offices-h26/topics/roles/comment/submit", data={**valid_comment(**{field: payload}),
                                                                "submission_key": "s" * 24})
     _check(submit, before, may_store=field in ("body", "consent"))
 
@@ -81,9 +81,9 @@ def test_comment_form_fields(client, field, payload):
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
 def test_vote_form_and_queries(client, payload):
     before = _counts()
-    _check(client.post("/topics/roles/proposals/ward-head-authority/vote",
+    _check(client.post("/c/kumamoto-ward-offices-h26/topics/roles/proposals/ward-head-authority/vote",
                        data={"value": payload, "ward": payload, "relation": payload}), before)
-    for url in ("/topics/roles", "/api/v1/comments", "/lang"):
+    for url in ("/c/kumamoto-ward-offices-h26/topics/roles", "/api/v1/consultations/kumamoto-ward-offices-h26/comments", "/lang"):
         response = client.get(url, query_string={"ward": payload, "page": payload, "per_page": payload,
                                                  "topic": payload, "lang": payload, "next": payload})
         assert response.status_code < 500
@@ -98,7 +98,7 @@ def test_vote_form_and_queries(client, payload):
 def test_api_comment_wrong_types(client, field, value):
     before = _counts()
     body = {**valid_comment(), "topic": "roles", "consent": True, field: value}
-    response = client.post("/api/v1/comments", json=body)
+    response = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json=body)
     assert response.status_code in (201, 422)
     _check(response, before, may_store=True)
     if response.status_code == 422:
@@ -108,7 +108,7 @@ def test_api_comment_wrong_types(client, field, value):
 @pytest.mark.parametrize("value", ODD_VALUES + PAYLOADS[:8], ids=range(len(ODD_VALUES) + 8))
 def test_api_vote_wrong_types(client, value):
     before = _counts()
-    response = client.post("/api/v1/votes", json={"topic": "roles", "proposal": value, "value": value,
+    response = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/votes", json={"topic": "roles", "proposal": value, "value": value,
                                                    "ward": value, "relation": value})
     assert response.status_code == 422
     _check(response, before)
@@ -118,7 +118,7 @@ def test_api_vote_wrong_types(client, value):
                                  '{"topic": "roles"}' * 1000, "{" * 5000 + "}" * 5000])
 def test_api_malformed_json(client, raw):
     before = _counts()
-    response = client.post("/api/v1/comments", data=raw, content_type="application/json")
+    response = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", data=raw, content_type="application/json")
     assert response.status_code in (400, 413, 422)
     _check(response, before)
 
@@ -126,8 +126,8 @@ def test_api_malformed_json(client, raw):
 def test_ten_megabyte_bodies(client):
     before = _counts()
     big = "あ" * (10 * 1024 * 1024 // 3)
-    form = client.post("/topics/roles/comment/submit", data={**valid_comment(body=big), "submission_key": "k" * 24})
-    api = client.post("/api/v1/comments", json={**valid_comment(body=big), "topic": "roles", "consent": True})
+    form = client.post("/c/kumamoto-ward-offices-h26/topics/roles/comment/submit", data={**valid_comment(body=big), "submission_key": "k" * 24})
+    api = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json={**valid_comment(body=big), "topic": "roles", "consent": True})
     assert form.status_code == api.status_code == 413
     assert _has_message(form) and _has_message(api)
     assert _counts() == before
@@ -140,7 +140,7 @@ def test_missing_or_wrong_csrf(client, token):
     data = {**valid_comment(), "submission_key": "k" * 24}
     if token is not None:
         data["csrf_token"] = token
-    for url in ("/topics/roles/comment/submit", "/topics/roles/proposals/ward-head-authority/vote"):
+    for url in ("/c/kumamoto-ward-offices-h26/topics/roles/comment/submit", "/c/kumamoto-ward-offices-h26/topics/roles/proposals/ward-head-authority/vote"):
         response = client.post(url, data=data)
         assert response.status_code == 400 and _has_message(response)
     assert _counts() == before
@@ -151,25 +151,25 @@ def test_accepted_text_renders_inert(client, payload):
     db.session.execute(Consultation.__table__.update().values(premoderation=False))
     db.session.commit()
     body = f"意見です {payload}"
-    response = client.post("/api/v1/comments", json={**valid_comment(body=body), "topic": "roles", "consent": True})
+    response = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json={**valid_comment(body=body), "topic": "roles", "consent": True})
     assert response.status_code == 201
     assert db.session.scalar(select(Comment.body)) == body  # stored as sent
-    html = client.get("/topics/roles").get_data(as_text=True)
+    html = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
     if "<" in payload:
         assert payload not in html  # markup never appears raw
     for dangerous in ("<script>alert(1)", "<img src=x onerror", "<svg/onload", "<iframe src=//evil",
                       '<a href="javascript:'):
         assert dangerous not in html
-    api = client.get("/api/v1/comments?topic=roles").get_json()
+    api = client.get("/api/v1/consultations/kumamoto-ward-offices-h26/comments?topic=roles").get_json()
     assert any(item["body"] == body for item in api["items"])  # JSON carries the text unchanged
 
 
 @pytest.mark.parametrize("method, url, kwargs", [
-    ("GET", "/topics/%00", {}),
-    ("GET", "/api/v1/comments?topic=%00", {}),
+    ("GET", "/c/kumamoto-ward-offices-h26/topics/%00", {}),
+    ("GET", "/api/v1/consultations/kumamoto-ward-offices-h26/comments?topic=%00", {}),
     ("GET", "/w/%00", {}),
     ("POST", "/login", {"data": {"email": "a\x00@example.jp", "password": "x"}}),
-    ("POST", "/api/v1/votes", {"json": {"topic": "roles\u0000", "proposal": "x", "value": "agree"}}),
+    ("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/votes", {"json": {"topic": "roles\u0000", "proposal": "x", "value": "agree"}}),
     ("POST", "/receipt", {"data": {"receipt_no": "\x00"}}),
 ])
 def test_nul_is_refused_before_any_view(client, method, url, kwargs):

@@ -58,22 +58,22 @@ def test_concurrent_comments_and_votes_are_stored_exactly_once(database_url):
         for n, (key, topic) in enumerate(comments):
             body = {"topic": topic, "ward": ward, "relation": "resident", "body": f"負荷試験の意見 {key}",
                     "consent": True}
-            status, data = browser.json("POST", "/api/v1/comments", body, {"Idempotency-Key": key})
+            status, data = browser.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/comments", body, {"Idempotency-Key": key})
             statuses.append(status)
             receipts[key] = data["receipt_no"]
             if n % 10 == 0:  # a re-send of the same comment (a double tap, a retry)
-                status, again = browser.json("POST", "/api/v1/comments", body, {"Idempotency-Key": key})
+                status, again = browser.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/comments", body, {"Idempotency-Key": key})
                 statuses.append(status)
                 assert again["receipt_no"] == receipts[key]
             # interleave this client's votes with its comments
             for topic_v, proposal, value in votes[n * 4:(n + 1) * 4]:
-                status, _ = browser.json("POST", "/api/v1/votes", {"topic": topic_v, "proposal": proposal,
+                status, _ = browser.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/votes", {"topic": topic_v, "proposal": proposal,
                                                                     "value": value, "ward": ward,
                                                                     "relation": "resident"})
                 statuses.append(status)
                 last[proposal] = value
         for topic_v, proposal, value in votes[len(comments) * 4:]:
-            status, _ = browser.json("POST", "/api/v1/votes", {"topic": topic_v, "proposal": proposal,
+            status, _ = browser.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/votes", {"topic": topic_v, "proposal": proposal,
                                                                 "value": value, "ward": ward, "relation": "resident"})
             statuses.append(status)
             last[proposal] = value
@@ -124,7 +124,7 @@ def test_kill_9_mid_burst_loses_no_receipted_comment(database_url):
         i = 0
         while not stop_flag.is_set():
             try:
-                status, data = browser.json("POST", "/api/v1/comments", {
+                status, data = browser.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/comments", {
                     "topic": "roles", "ward": "kita", "relation": "resident", "consent": True,
                     "body": f"停電試験 {n}-{i}"}, {"Idempotency-Key": f"crash-{n:02d}-{i:06d}-key"})
             except OSError:

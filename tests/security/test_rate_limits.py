@@ -11,7 +11,7 @@ from consult.extensions import db
 from consult.participation.models import Comment, Vote
 from tests.conftest import valid_comment
 
-VOTE_URL = "/topics/counters/proposals/unify-branch-services/vote"
+VOTE_URL = "/c/kumamoto-ward-offices-h26/topics/counters/proposals/unify-branch-services/vote"
 
 
 @pytest.mark.config(RATELIMIT_ENABLED=True, RATE_LIMIT_VOTES="5/minute")
@@ -27,10 +27,10 @@ def test_votes_are_limited_per_participant_with_a_translated_429(client):
 
 @pytest.mark.config(RATELIMIT_ENABLED=True, RATE_LIMIT_COMMENTS="2/minute")
 def test_api_comments_are_limited(client):
-    codes = [client.post("/api/v1/comments", json={**valid_comment(), "topic": "roles", "consent": True}).status_code
+    codes = [client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json={**valid_comment(), "topic": "roles", "consent": True}).status_code
              for _ in range(4)]
     assert codes == [201, 201, 201, 429]
-    limited = client.post("/api/v1/comments", json={**valid_comment(), "topic": "roles", "consent": True})
+    limited = client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json={**valid_comment(), "topic": "roles", "consent": True})
     assert limited.is_json and limited.get_json()["error"] == "too_many_requests"
     assert db.session.scalar(select(func.count(Comment.id))) == 3
 
@@ -52,10 +52,10 @@ def test_login_is_limited(client):
 
 
 def test_honeypot_stores_nothing(client):
-    response = client.post("/topics/roles/comment", data={"action": "confirm", "website": "http://spam.example",
+    response = client.post("/c/kumamoto-ward-offices-h26/topics/roles/comment", data={"action": "confirm", "website": "http://spam.example",
                                                           **valid_comment()})
     assert response.status_code == 422
-    submit = client.post("/topics/roles/comment/submit", data={"website": "spam", "submission_key": "k" * 20,
+    submit = client.post("/c/kumamoto-ward-offices-h26/topics/roles/comment/submit", data={"website": "spam", "submission_key": "k" * 20,
                                                                **valid_comment()})
     assert submit.status_code == 422
     assert db.session.scalar(select(func.count(Comment.id))) == 0
@@ -63,10 +63,10 @@ def test_honeypot_stores_nothing(client):
 
 def test_api_refuses_cross_site_writes(client):
     body = {**valid_comment(), "topic": "roles", "consent": True}
-    assert client.post("/api/v1/comments", json=body, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
-    assert client.post("/api/v1/comments", json=body,
+    assert client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json=body, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json=body,
                        headers={"Origin": "https://evil.example"}).status_code == 403
-    assert client.post("/api/v1/comments", json=body, headers={"Origin": "http://localhost",
+    assert client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", json=body, headers={"Origin": "http://localhost",
                                                                "Sec-Fetch-Site": "same-origin"}).status_code == 201
     assert db.session.scalar(select(func.count(Comment.id))) == 1
 

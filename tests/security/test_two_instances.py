@@ -71,28 +71,28 @@ def test_comment_vote_session_and_rate_limit_across_two_instances(two_instances,
     a, b = _citizen(ports)
     profile = {"ward": "kita", "relation": "resident"}
 
-    status, first = a.json("POST", "/api/v1/comments", {"topic": "roles", "body": "一つ目のサーバーから送った意見です。",
+    status, first = a.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/comments", {"topic": "roles", "body": "一つ目のサーバーから送った意見です。",
                                                          "consent": True, **profile})
     assert status == 201
-    status, second = b.json("POST", "/api/v1/comments", {"topic": "counters", "consent": True,
+    status, second = b.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/comments", {"topic": "counters", "consent": True,
                                                           "body": "二つ目のサーバーから送った意見です。", **profile})
     assert status == 201, second
 
     stored = db.session.execute(select(Comment.receipt_no, Comment.participant_id)).all()
     assert {r for r, _ in stored} == {first["receipt_no"], second["receipt_no"]}
     assert len({p for _, p in stored}) == 1  # one person, not one per instance
-    status, vote = a.json("POST", "/api/v1/votes", {"topic": "roles", "proposal": "ward-head-authority",
+    status, vote = a.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/votes", {"topic": "roles", "proposal": "ward-head-authority",
                                                      "value": "agree"})
     assert status == 200, vote  # no ward asked: the participant's profile is known on this instance too
-    status, vote = b.json("POST", "/api/v1/votes", {"topic": "roles", "proposal": "ward-head-authority",
+    status, vote = b.json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/votes", {"topic": "roles", "proposal": "ward-head-authority",
                                                      "value": "disagree"})
     assert status == 200, vote  # the same participant, its vote changed through the other instance
-    status, topic = b.json("GET", "/api/v1/topics/roles")
+    status, topic = b.json("GET", "/api/v1/consultations/kumamoto-ward-offices-h26/topics/roles")
     counts = next(p["counts"] for p in topic["proposals"] if p["key"] == "ward-head-authority")
     assert counts["agree"] == 0 and counts["disagree"] == 1
 
     # The vote limit counts both instances' votes together: 2 made above, alternate the rest.
-    statuses = [(a if n % 2 else b).json("POST", "/api/v1/votes", {"topic": "roles", "value": "pass",
+    statuses = [(a if n % 2 else b).json("POST", "/api/v1/consultations/kumamoto-ward-offices-h26/votes", {"topic": "roles", "value": "pass",
                                                                     "proposal": "ward-head-authority"})[0]
                 for n in range(VOTE_LIMIT)]
     assert statuses.count(200) == VOTE_LIMIT - 2 and statuses.count(429) == 2, statuses

@@ -21,13 +21,13 @@ def test_close_turns_themes_into_proposed_opinion_groups(app, staff, workshop):
     post_note(phone, w, "区の予算を住民が決める", topic=w.topics[2])
     post_note(phone, w, "窓口の統一", topic=w.topics[3])
     post_note(phone, w, "どこにも入らない付箋", topic=w.topics[3])
-    client.post(f"/staff/workshops/{w.id}/paper", data={"table": str(w.tables[0].id), "topic": str(w.topics[2].id),
+    client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper", data={"table": str(w.tables[0].id), "topic": str(w.topics[2].id),
                                                          "lines": "地域の課題を区で解決 [6]"})
     a, b, loose, paper = db.session.scalars(select(Comment).order_by(Comment.id)).all()
     for name, topic in (("区の裁量", w.topics[2]), ("窓口", w.topics[3]), ("空のテーマ", w.topics[0])):
-        client.post(f"/staff/workshops/{w.id}/themes", data={"name": name, "topic": str(topic.id)})
+        client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/themes", data={"name": name, "topic": str(topic.id)})
     t1, t2, t3 = db.session.scalars(select(Theme).order_by(Theme.position)).all()
-    client.post(f"/staff/workshops/{w.id}/board",
+    client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/board",
                 data={f"theme-{a.id}": str(t1.id), f"theme-{paper.id}": str(t1.id), f"theme-{b.id}": str(t2.id)})
     # The secretariat had already placed one note in a group of its own: that stays.
     own = OpinionGroup(topic_id=w.topics[3].id, title="事務局のまとまり")
@@ -37,9 +37,9 @@ def test_close_turns_themes_into_proposed_opinion_groups(app, staff, workshop):
     db.session.commit()
     phone.post(f"/w/{w.join_code}/dots", data={"target": f"c{paper.id}"})
 
-    page = client.get(f"/staff/workshops/{w.id}/close").get_data(as_text=True)
+    page = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/close").get_data(as_text=True)
     assert "テーマに入っていない付箋が1枚あります" in page
-    assert client.post(f"/staff/workshops/{w.id}/close").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/close").status_code == 303
 
     groups = db.session.scalars(select(OpinionGroup).where(OpinionGroup.state == "proposed")
                                 .order_by(OpinionGroup.position)).all()
@@ -58,12 +58,12 @@ def test_close_turns_themes_into_proposed_opinion_groups(app, staff, workshop):
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "opinion_group.propose")) == 3
 
     # Closing twice changes nothing; nothing more comes in.
-    assert client.post(f"/staff/workshops/{w.id}/close").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/close").status_code == 303
     assert db.session.scalar(select(func.count(OpinionGroup.id)).where(OpinionGroup.state == "proposed")) == 3
     assert post_note(phone, w, "終了後", key="x" * 20).status_code == 410
     assert phone.post(f"/w/{w.join_code}/dots", data={"target": f"c{a.id}"}).status_code == 410
     assert db.session.scalar(select(func.count(DotVote.id))) == 1
-    console = client.get(f"/staff/workshops/{w.id}").get_data(as_text=True)
+    console = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}").get_data(as_text=True)
     assert "終了" in console and "プロジェクター表示" not in console
 
 

@@ -17,7 +17,7 @@ def _topics():
 
 def test_prepare_with_a_table_count(staff):
     client, user = staff("facilitator")
-    response = client.post("/staff/workshops/new", data={**PREPARE, "topics": _topics()})
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/workshops/new", data={**PREPARE, "topics": _topics()})
     assert response.status_code == 303
     w = db.session.scalar(select(Workshop).where(Workshop.title == PREPARE["title"]))
     assert [t.name for t in w.tables] == [f"テーブル{n}" for n in range(1, 6)]
@@ -30,7 +30,7 @@ def test_prepare_with_a_table_count(staff):
 def test_prepare_form_refuses_bad_input_and_keeps_it(staff):
     client, _ = staff("facilitator")
     before = db.session.scalar(select(func.count(Workshop.id)))
-    response = client.post("/staff/workshops/new", data={
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/workshops/new", data={
         "ward": "atlantis", "title": "", "venue": "会場メモ", "starts_at": "来週", "ends_at": "2014-10-01T09:00",
         "table_names": "A\nA", "dots_per_participant": "99"})
     html = response.get_data(as_text=True)
@@ -44,14 +44,14 @@ def test_prepare_form_refuses_bad_input_and_keeps_it(staff):
 
 def test_end_before_start_is_refused(staff):
     client, _ = staff("facilitator")
-    response = client.post("/staff/workshops/new", data={**PREPARE, "ends_at": "2014-10-19T09:00", "topics": _topics()})
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/workshops/new", data={**PREPARE, "ends_at": "2014-10-19T09:00", "topics": _topics()})
     assert response.status_code == 422
     assert "終了日時は開始日時より後にしてください" in response.get_data(as_text=True)
 
 
 def test_the_five_seeded_workshops_are_planned(staff):
     client, _ = staff("secretariat")
-    html = client.get("/staff/workshops/").get_data(as_text=True)
+    html = client.get("/staff/c/kumamoto-ward-offices-h26/workshops/").get_data(as_text=True)
     assert html.count("準備中") >= 5
     assert db.session.scalar(select(func.count(Workshop.id)).where(Workshop.state == "planned")) == 5
 
@@ -67,26 +67,26 @@ def test_edit_keeps_tables_in_use(staff, workshop, participant):
     names = "\n".join(t.name for t in w.tables[1:]) + "\n新しいテーブル"
     values = {"ward": "kita", "title": w.title, "venue": w.venue, "starts_at": "2014-10-18T10:00",
               "topics": [str(t.id) for t in w.topics], "table_names": names, "dots_per_participant": "3"}
-    refused = client.post(f"/staff/workshops/{w.id}/edit", data=values)
+    refused = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/edit", data=values)
     assert refused.status_code == 422
     assert "「テーブル1」には付箋か参加者があるため" in refused.get_data(as_text=True)
 
     values["table_names"] = "\n".join(t.name for t in w.tables) + "\n新しいテーブル"
     values["title"] = "北区 市民向けワークショップ（第1部）"
-    assert client.post(f"/staff/workshops/{w.id}/edit", data=values).status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/edit", data=values).status_code == 303
     db.session.refresh(w)
     assert w.title.endswith("（第1部）") and w.tables[-1].name == "新しいテーブル" and len(w.tables) == 9
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "workshop.update"))
     assert event.before["title"] == "北区 市民向けワークショップ" and event.after["title"].endswith("（第1部）")
 
 
-OTHER_ROUTES = [("GET", "/staff/workshops/{id}"), ("GET", "/staff/workshops/{id}/edit"),
-                ("POST", "/staff/workshops/{id}/edit"), ("POST", "/staff/workshops/{id}/open"),
-                ("GET", "/staff/workshops/{id}/close"), ("POST", "/staff/workshops/{id}/close"),
-                ("GET", "/staff/workshops/{id}/projector"), ("GET", "/staff/workshops/{id}/projector.json"),
-                ("GET", "/staff/workshops/{id}/sheets"), ("GET", "/staff/workshops/{id}/paper"),
-                ("POST", "/staff/workshops/{id}/paper"), ("GET", "/staff/workshops/{id}/board"),
-                ("POST", "/staff/workshops/{id}/board"), ("POST", "/staff/workshops/{id}/themes")]
+OTHER_ROUTES = [("GET", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}"), ("GET", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/edit"),
+                ("POST", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/edit"), ("POST", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/open"),
+                ("GET", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/close"), ("POST", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/close"),
+                ("GET", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/projector"), ("GET", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/projector.json"),
+                ("GET", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/sheets"), ("GET", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/paper"),
+                ("POST", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/paper"), ("GET", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/board"),
+                ("POST", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/board"), ("POST", "/staff/c/kumamoto-ward-offices-h26/workshops/{id}/themes")]
 
 
 @pytest.mark.parametrize("method,path", OTHER_ROUTES)
@@ -104,7 +104,7 @@ def test_a_facilitator_cannot_move_notes_of_another_workshop_by_json(staff, work
     _, owner = staff("facilitator")
     other_client, _ = staff("facilitator")
     w = workshop("ws-minami", facilitator=owner, open=True)
-    response = other_client.post(f"/staff/workshops/{w.id}/board/move", json={"comment": 1, "theme": None})
+    response = other_client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/board/move", json={"comment": 1, "theme": None})
     assert response.status_code == 403
 
 
@@ -113,8 +113,8 @@ def test_secretariat_and_admin_run_any_workshop(staff, workshop, role):
     _, owner = staff("facilitator")
     client, user = staff(role)
     w = workshop("ws-minami", facilitator=owner)
-    assert client.get(f"/staff/workshops/{w.id}").status_code == 200
-    assert client.post(f"/staff/workshops/{w.id}/open").status_code == 303
+    assert client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}").status_code == 200
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/open").status_code == 303
     db.session.refresh(w)
     assert w.state == "open"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "workshop.open"))
@@ -125,25 +125,25 @@ def test_secretariat_assigns_a_facilitator(staff, workshop):
     _, facilitator = staff("facilitator")
     client, _ = staff("secretariat")
     w = workshop("ws-chuo")
-    form = client.get(f"/staff/workshops/{w.id}/edit").get_data(as_text=True)
+    form = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/edit").get_data(as_text=True)
     assert 'name="facilitator"' in form
     values = {"ward": "chuo", "title": w.title, "venue": w.venue, "starts_at": "2014-10-04T10:00",
               "ends_at": "2014-10-04T12:00", "topics": [str(t.id) for t in w.topics],
               "table_names": "\n".join(t.name for t in w.tables), "dots_per_participant": "3",
               "facilitator": str(facilitator.id)}
-    assert client.post(f"/staff/workshops/{w.id}/edit", data=values).status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/edit", data=values).status_code == 303
     db.session.refresh(w)
     assert w.facilitator_id == facilitator.id
 
 
 def test_a_facilitator_does_not_see_the_assignment_field(staff):
     client, _ = staff("facilitator")
-    assert 'name="facilitator"' not in client.get("/staff/workshops/new").get_data(as_text=True)
+    assert 'name="facilitator"' not in client.get("/staff/c/kumamoto-ward-offices-h26/workshops/new").get_data(as_text=True)
 
 
 def test_anonymous_visitors_are_sent_to_login(client, workshop):
     w = workshop("ws-chuo")
-    response = client.get(f"/staff/workshops/{w.id}")
+    response = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
@@ -151,26 +151,26 @@ def test_open_twice_keeps_the_code_and_closed_cannot_reopen(staff, workshop):
     client, user = staff("facilitator")
     w = workshop("ws-chuo", facilitator=user, open=True)
     code = w.join_code
-    assert client.post(f"/staff/workshops/{w.id}/open").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/open").status_code == 303
     db.session.refresh(w)
     assert w.join_code == code
-    assert client.post(f"/staff/workshops/{w.id}/close").status_code == 303
-    refused = client.post(f"/staff/workshops/{w.id}/open")
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/close").status_code == 303
+    refused = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/open")
     assert refused.status_code == 409 and "再び開始できません" in refused.get_data(as_text=True)
-    assert client.get(f"/staff/workshops/{w.id}/edit").status_code == 409
+    assert client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/edit").status_code == 409
 
 
 def test_closing_a_planned_workshop_is_refused(staff, workshop):
     client, user = staff("facilitator")
     w = workshop("ws-chuo", facilitator=user)
-    assert client.post(f"/staff/workshops/{w.id}/close").status_code == 409
-    assert client.get(f"/staff/workshops/{w.id}/close").status_code == 409
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/close").status_code == 409
+    assert client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/close").status_code == 409
 
 
 def test_unknown_workshop_is_404(staff):
     client, _ = staff("admin")
-    assert client.get("/staff/workshops/999999").status_code == 404
-    assert client.post("/staff/workshops/999999/board/move", json={"comment": 1}).status_code == 404
+    assert client.get("/staff/c/kumamoto-ward-offices-h26/workshops/999999").status_code == 404
+    assert client.post("/staff/c/kumamoto-ward-offices-h26/workshops/999999/board/move", json={"comment": 1}).status_code == 404
 
 
 def test_cli_lists_opens_and_closes(runner):

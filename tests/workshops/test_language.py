@@ -12,7 +12,7 @@ from .conftest import join, post_note
 def test_the_title_in_the_flash_is_marked_japanese_and_escaped(staff):
     client, _ = staff("facilitator")
     topics = [str(t.id) for t in db.session.scalars(select(Workshop)).first().topics]
-    response = client.post("/staff/workshops/new", data={
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/workshops/new", data={
         "ward": "kita", "title": "北区 <b>夜</b> の会", "starts_at": "2014-10-19T10:00", "table_count": "2",
         "dots_per_participant": "3", "topics": topics})
     html = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -28,7 +28,7 @@ def test_english_pages_name_the_ward_in_english_and_mark_japanese_data(app, staf
     post_note(phone, w, "窓口の付箋")
     client.set_cookie("lang", "en")
     phone.set_cookie("lang", "en")
-    console = client.get(f"/staff/workshops/{w.id}").get_data(as_text=True)
+    console = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}").get_data(as_text=True)
     assert "<dd>Chuo Ward</dd>" in console and '<span lang="ja">区役所・本庁の責務、役割</span>' in console
     assert '<th scope="row" lang="ja">テーブル1</th>' in console
     page = phone.get(f"/w/{w.join_code}").get_data(as_text=True)

@@ -19,14 +19,14 @@ def test_whole_life_cycle(app, staff):
     client, facilitator = staff("facilitator")
 
     # The console is on the staff home, and lists the five seeded October workshops.
-    assert "/staff/workshops/" in client.get("/staff").get_data(as_text=True)
-    index = client.get("/staff/workshops/").get_data(as_text=True)
+    assert "/staff/c/kumamoto-ward-offices-h26/workshops/" in client.get("/staff").get_data(as_text=True)
+    index = client.get("/staff/c/kumamoto-ward-offices-h26/workshops/").get_data(as_text=True)
     for ward in ("中央区", "東区", "西区", "南区", "北区"):
         assert f"{ward} 市民向けワークショップ" in index
 
     # Prepare: a new workshop with named tables and two topics.
     topics = [t.id for t in db.session.scalars(select(Workshop)).first().topics][:2]
-    response = client.post("/staff/workshops/new", data={
+    response = client.post("/staff/c/kumamoto-ward-offices-h26/workshops/new", data={
         "ward": "higashi", "title": "東区 追加ワークショップ", "venue": "東区役所 会議室",
         "starts_at": "2014-10-13T13:30", "ends_at": "2014-10-13T15:30", "topics": [str(t) for t in topics],
         "table_names": "Aテーブル\nBテーブル\nCテーブル", "dots_per_participant": ""})
@@ -39,10 +39,10 @@ def test_whole_life_cycle(app, staff):
     assert "平成26年10月13日 13:30–15:30" in console
 
     # Open: a join code and a QR code.
-    assert client.post(f"/staff/workshops/{w.id}/open").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/open").status_code == 303
     db.session.refresh(w)
     assert w.state == "open" and re.fullmatch(f"[{ws.CODE_ALPHABET}]{{6}}", w.join_code)
-    console = client.get(f"/staff/workshops/{w.id}").get_data(as_text=True)
+    console = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}").get_data(as_text=True)
     assert w.join_code in console and "<svg" in console and f"/w/{w.join_code}" in console
 
     # Phones: two participants join and write notes; one note goes in by paper.
@@ -51,7 +51,7 @@ def test_whole_life_cycle(app, staff):
     assert join(phone2, w, 1).status_code == 303
     assert post_note(phone1, w, "出張所の窓口を土曜日も開けてほしい。").status_code == 303
     assert post_note(phone2, w, "区役所でまちづくりの相談ができる場所がほしい。", topic=w.topics[1]).status_code == 303
-    paper = client.post(f"/staff/workshops/{w.id}/paper", data={
+    paper = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper", data={
         "table": str(w.tables[2].id), "topic": str(w.topics[0].id),
         "lines": "待ち時間を短くしてほしい [3]\n・手続きを一か所でできるように"})
     assert paper.status_code == 303
@@ -72,21 +72,21 @@ def test_whole_life_cycle(app, staff):
     assert "残り0個" in phone2.get(f"/w/{w.join_code}/dots").get_data(as_text=True)
 
     # The projector sees it all.
-    live = client.get(f"/staff/workshops/{w.id}/projector.json").get_json()
+    live = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/projector.json").get_json()
     assert live["participants"] == 2 and live["notes_total"] == 4 and live["dots_total"] == 2 + 1 + 3
 
     # KJ grouping: a theme, and notes moved into it without JavaScript.
-    assert client.post(f"/staff/workshops/{w.id}/themes",
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/themes",
                        data={"name": "窓口の利便性", "topic": str(w.topics[0].id)}).status_code == 303
     theme = db.session.scalar(select(Theme).where(Theme.workshop_id == w.id))
-    moved = client.post(f"/staff/workshops/{w.id}/board",
+    moved = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/board",
                         data={f"theme-{notes[0].id}": str(theme.id), f"theme-{notes[2].id}": str(theme.id),
                               f"theme-{notes[1].id}": ""})
     assert moved.status_code == 303
 
     # Close: notes and dots stop; the theme becomes a proposed opinion group holding its notes.
-    assert "終了する" in client.get(f"/staff/workshops/{w.id}/close").get_data(as_text=True)
-    assert client.post(f"/staff/workshops/{w.id}/close").status_code == 303
+    assert "終了する" in client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/close").get_data(as_text=True)
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/close").status_code == 303
     db.session.refresh(w)
     assert w.state == "closed" and w.closed_at_utc is not None
     group = db.session.scalar(select(OpinionGroup).where(OpinionGroup.source_theme_id == theme.id))

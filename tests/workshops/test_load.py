@@ -210,7 +210,7 @@ def _projector(port: int, workshop_id: int, email: str, password: str, stop: thr
     assert status == 303, ("login", status)
     etag = None
     while True:
-        status, headers, text = staff.request("GET", f"/staff/workshops/{workshop_id}/projector.json",
+        status, headers, text = staff.request("GET", f"/staff/c/kumamoto-ward-offices-h26/workshops/{workshop_id}/projector.json",
                                               headers={"If-None-Match": etag} if etag else {})
         seen[status] += 1
         etag = headers.get("ETag") or etag

@@ -26,7 +26,7 @@ def test_parse_lines_with_tallies():
 def test_bulk_entry_makes_paper_comments(staff, workshop):
     client, user = staff("facilitator")
     w = workshop("ws-minami", facilitator=user, open=True)
-    response = client.post(f"/staff/workshops/{w.id}/paper",
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper",
                            data=_form(w, "南区の出張所を残してほしい [5]\r\n区役所の駐車場が足りない\r\n\r\n相談窓口を一本化 [2]"))
     assert response.status_code == 303
     assert f"table={w.tables[1].id}" in response.headers["Location"]  # the same table and topic stay chosen
@@ -48,7 +48,7 @@ def test_bad_lines_refuse_the_whole_batch_and_keep_the_text(staff, workshop):
     client, user = staff("facilitator")
     w = workshop("ws-minami", facilitator=user, open=True)
     lines = "よい付箋\n" + "長" * 301 + "\n[4]\n多すぎる [1000]"
-    response = client.post(f"/staff/workshops/{w.id}/paper", data=_form(w, lines))
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper", data=_form(w, lines))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "2行目：付箋は300文字以内でお願いします（現在301文字）" in html
@@ -60,7 +60,7 @@ def test_bad_lines_refuse_the_whole_batch_and_keep_the_text(staff, workshop):
 def test_table_topic_and_lines_are_required(staff, workshop):
     client, user = staff("facilitator")
     w = workshop("ws-minami", facilitator=user, open=True)
-    response = client.post(f"/staff/workshops/{w.id}/paper", data={"table": "", "topic": "999999", "lines": "\n \n"})
+    response = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper", data={"table": "", "topic": "999999", "lines": "\n \n"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "テーブルを選んでください" in html and "審議事項を選んでください" in html
@@ -70,17 +70,17 @@ def test_table_topic_and_lines_are_required(staff, workshop):
 def test_edit_and_delete_until_close(app, staff, workshop):
     client, user = staff("facilitator")
     w = workshop("ws-minami", facilitator=user, open=True)
-    client.post(f"/staff/workshops/{w.id}/paper", data=_form(w, "打ち間違えた付箋 [1]\n消す付箋"))
+    client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper", data=_form(w, "打ち間違えた付箋 [1]\n消す付箋"))
     first, second = db.session.scalars(select(Comment).order_by(Comment.id)).all()
     first_id, second_id = first.id, second.id
-    form = client.get(f"/staff/workshops/{w.id}/paper/{first_id}").get_data(as_text=True)
+    form = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper/{first_id}").get_data(as_text=True)
     assert "打ち間違えた付箋</textarea>" in form
 
-    bad = client.post(f"/staff/workshops/{w.id}/paper/{first_id}",
+    bad = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper/{first_id}",
                       data={**_form(w, "", table=3, topic=1), "body": "", "paper_dots": "-1"})
     assert bad.status_code == 422 and "付箋の内容を入力してください" in bad.get_data(as_text=True)
 
-    fixed = client.post(f"/staff/workshops/{w.id}/paper/{first_id}",
+    fixed = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper/{first_id}",
                         data={**_form(w, "", table=3, topic=1), "body": "打ち直した付箋", "paper_dots": "4"})
     assert fixed.status_code == 303
     comment = db.session.get(Comment, first_id)
@@ -94,15 +94,15 @@ def test_edit_and_delete_until_close(app, staff, workshop):
     phone = app.test_client()
     join(phone, w)
     phone.post(f"/w/{w.join_code}/dots", data={"target": f"c{first_id}"})
-    kept = client.post(f"/staff/workshops/{w.id}/paper/{first_id}/delete")
+    kept = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper/{first_id}/delete")
     assert kept.status_code == 409 and "削除できません" in kept.get_data(as_text=True)
-    assert client.post(f"/staff/workshops/{w.id}/paper/{second_id}/delete").status_code == 303
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper/{second_id}/delete").status_code == 303
     assert db.session.scalars(select(Comment.id)).all() == [first_id]
 
     ws.close_workshop(w, user)
-    closed = client.post(f"/staff/workshops/{w.id}/paper", data=_form(w, "終了後"))
+    closed = client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper", data=_form(w, "終了後"))
     assert closed.status_code == 409 and "終了したワークショップには付箋を追加できません" in closed.get_data(as_text=True)
-    assert client.post(f"/staff/workshops/{w.id}/paper/{first_id}",
+    assert client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper/{first_id}",
                        data={**_form(w, ""), "body": "終了後の修正", "paper_dots": "0"}).status_code == 409
     assert db.session.get(Comment, first_id).body == "打ち直した付箋"
 
@@ -116,4 +116,4 @@ def test_a_phone_note_is_not_editable_as_paper(app, staff, workshop):
 
     post_note(phone, w, "スマートフォンの付箋")
     note_id = db.session.scalar(select(Comment.id))
-    assert client.get(f"/staff/workshops/{w.id}/paper/{note_id}").status_code == 404
+    assert client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper/{note_id}").status_code == 404

@@ -30,14 +30,14 @@ def test_qr_is_inline_svg_of_the_absolute_join_url(staff, workshop):
     w = workshop("ws-chuo", facilitator=user, open=True)
     svg = qr_svg(f"http://localhost/w/{w.join_code}")
     assert svg.startswith("<svg") and "<path" in svg and 'role="img"' in svg and "viewBox" in svg
-    html = client.get(f"/staff/workshops/{w.id}").get_data(as_text=True)
+    html = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}").get_data(as_text=True)
     assert f"http://localhost/w/{w.join_code}" in html and "<path" in html
 
 
 def test_sheets_one_a4_page_per_table(staff, workshop):
     client, user = staff("facilitator")
     w = workshop("ws-chuo", facilitator=user, open=True)
-    html = client.get(f"/staff/workshops/{w.id}/sheets").get_data(as_text=True)
+    html = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/sheets").get_data(as_text=True)
     assert html.count('class="ws-sheet"') == len(w.tables) == 8
     assert html.count(w.join_code) >= 8 and html.count("<svg") == 8
     # Each table's QR code opens the join page with that table chosen.
@@ -50,7 +50,7 @@ def test_sheets_one_a4_page_per_table(staff, workshop):
 def test_sheets_wait_for_the_code(staff, workshop):
     client, user = staff("facilitator")
     w = workshop("ws-chuo", facilitator=user)
-    assert client.get(f"/staff/workshops/{w.id}/sheets").status_code == 409
+    assert client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/sheets").status_code == 409
 
 
 def test_join_without_an_account(client, workshop):
@@ -205,6 +205,6 @@ def test_public_base_url_for_the_qr_behind_a_proxy(app, staff, workshop):
     app.config["PUBLIC_BASE_URL"] = "https://consult.example.jp/"
     client, user = staff("facilitator")
     w = workshop("ws-chuo", facilitator=user, open=True)
-    html = client.get(f"/staff/workshops/{w.id}").get_data(as_text=True)
+    html = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}").get_data(as_text=True)
     assert f"https://consult.example.jp/w/{w.join_code}" in html
     assert str(qr_svg(f"https://consult.example.jp/w/{w.join_code}", "参加用QRコード")) in html

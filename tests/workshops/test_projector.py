@@ -19,7 +19,7 @@ def _open(app, staff, workshop):
 def test_projector_page_shows_code_qr_and_counts(app, staff, workshop):
     client, phone, w = _open(app, staff, workshop)
     post_note(phone, w, "テーブル3からの付箋")
-    response = client.get(f"/staff/workshops/{w.id}/projector")
+    response = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/projector")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert w.join_code in html and "<svg" in html and "<path" in html
@@ -36,9 +36,9 @@ def test_json_carries_notes_by_table_and_topic_and_dot_totals(app, staff, worksh
     post_note(phone, w, "1枚目", topic=w.topics[1])
     note = db.session.scalar(select(Comment))
     phone.post(f"/w/{w.join_code}/dots", data={"target": f"c{note.id}"})
-    client.post(f"/staff/workshops/{w.id}/paper", data={"table": str(w.tables[0].id), "topic": str(w.topics[1].id),
+    client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/paper", data={"table": str(w.tables[0].id), "topic": str(w.topics[1].id),
                                                          "lines": "紙の付箋 [4]"})
-    data = client.get(f"/staff/workshops/{w.id}/projector.json").get_json()
+    data = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/projector.json").get_json()
     assert data["workshop"]["join_code"] == w.join_code and data["workshop"]["state"] == "open"
     assert (data["participants"], data["notes_total"], data["dots_total"]) == (1, 2, 5)
     by_topic = {t["id"]: t for t in data["topics"]}
@@ -52,7 +52,7 @@ def test_json_carries_notes_by_table_and_topic_and_dot_totals(app, staff, worksh
 
 def test_unchanged_poll_is_a_304(app, staff, workshop):
     client, phone, w = _open(app, staff, workshop)
-    url = f"/staff/workshops/{w.id}/projector.json"
+    url = f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/projector.json"
     first = client.get(url)
     etag = first.headers["ETag"]
     assert first.status_code == 200 and etag.startswith('"') and first.headers["Cache-Control"] == "no-cache, private"
@@ -68,7 +68,7 @@ def test_unchanged_poll_is_a_304(app, staff, workshop):
 
 def test_every_kind_of_change_moves_the_etag(app, staff, workshop):
     client, phone, w = _open(app, staff, workshop)
-    url = f"/staff/workshops/{w.id}/projector.json"
+    url = f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/projector.json"
     seen = []
 
     def etag():
@@ -90,7 +90,7 @@ def test_every_kind_of_change_moves_the_etag(app, staff, workshop):
     etag()
     join(phone, w, 5)  # moves table
     etag()
-    client.post(f"/staff/workshops/{w.id}/themes", data={"name": "テーマ", "topic": str(w.topics[0].id)})
+    client.post(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/themes", data={"name": "テーマ", "topic": str(w.topics[0].id)})
     etag()
     assert all(a != b for a, b in zip(seen, seen[1:])), seen
     assert seen[3] == seen[1]  # the dot taken back: the same data as before it, the same ETag
@@ -101,9 +101,9 @@ def test_facilitators_see_only_their_own_projector(app, staff, workshop):
     _, owner = staff("facilitator")
     other, _ = staff("facilitator")
     w = workshop("ws-chuo", facilitator=owner, open=True)
-    assert other.get(f"/staff/workshops/{w.id}/projector").status_code == 403
-    assert other.get(f"/staff/workshops/{w.id}/projector.json").status_code == 403
-    assert app.test_client().get(f"/staff/workshops/{w.id}/projector.json").status_code == 302
+    assert other.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/projector").status_code == 403
+    assert other.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/projector.json").status_code == 403
+    assert app.test_client().get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/projector.json").status_code == 302
 
 
 def test_a_closed_workshop_shows_no_join_code(app, staff, workshop):
@@ -113,7 +113,7 @@ def test_a_closed_workshop_shows_no_join_code(app, staff, workshop):
     w = workshop("ws-chuo", facilitator=user, open=True)
     code = w.join_code
     close_workshop(w, user)
-    html = client.get(f"/staff/workshops/{w.id}/projector").get_data(as_text=True)
+    html = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/projector").get_data(as_text=True)
     assert code not in html and "このワークショップは終了しました" in html
-    data = client.get(f"/staff/workshops/{w.id}/projector.json").get_json()
+    data = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}/projector.json").get_json()
     assert data["workshop"]["state"] == "closed" and data["workshop"]["join_code"] is None

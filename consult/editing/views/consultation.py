@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ...consultation.context import STAFF
 from ...auth.permissions import can, requires
 from ...auth.views import add_staff_link
 from ...consultation.models import Meeting
@@ -23,7 +24,7 @@ add_staff_link("editing.import_form", _l("提案・節の一括取り込み（CS
 
 # --- overview -----------------------------------------------------------------------------------
 
-@bp.route("/staff/consultation")
+@bp.route(STAFF + "/")
 @requires(EDIT)
 def index():
     consultation = consultation_or_404()
@@ -34,7 +35,7 @@ def index():
 
 # --- the consultation ---------------------------------------------------------------------------
 
-@bp.route("/staff/consultation/settings", methods=["GET", "POST"])
+@bp.route(STAFF + "/settings", methods=["GET", "POST"])
 @requires(EDIT)
 def settings():
     consultation = consultation_or_404()
@@ -66,7 +67,7 @@ def _render_meetings(consultation, values=None, errors=None, status=200):
                            month_parts=services.month_part_labels()), status
 
 
-@bp.route("/staff/consultation/meetings", methods=["GET", "POST"])
+@bp.route(STAFF + "/meetings", methods=["GET", "POST"])
 @requires(EDIT)
 def meetings():
     consultation = consultation_or_404()
@@ -80,7 +81,7 @@ def meetings():
     return done(_("日程「%(title)s」を追加しました。", title=meeting.title), ".meetings")
 
 
-@bp.route("/staff/consultation/meetings/<int:meeting_id>", methods=["GET", "POST"])
+@bp.route(STAFF + "/meetings/<int:meeting_id>", methods=["GET", "POST"])
 @requires(EDIT)
 def meeting_edit(meeting_id: int):
     meeting = get_or_404(Meeting, meeting_id)
@@ -92,7 +93,7 @@ def meeting_edit(meeting_id: int):
                                           ".meetings"))
 
 
-@bp.route("/staff/consultation/meetings/<int:meeting_id>/delete", methods=["POST"])
+@bp.route(STAFF + "/meetings/<int:meeting_id>/delete", methods=["POST"])
 @requires(EDIT)
 def meeting_delete(meeting_id: int):
     meeting = get_or_404(Meeting, meeting_id)
@@ -111,7 +112,7 @@ def _render_phase(consultation, *, errors=None, values=None, message=None, targe
                            due=phases.due_change(consultation)), status
 
 
-@bp.route("/staff/consultation/phase", methods=["GET", "POST"])
+@bp.route(STAFF + "/phase", methods=["GET", "POST"])
 @requires(EDIT)
 def phase():
     consultation = consultation_or_404()
@@ -132,7 +133,7 @@ def phase():
     return done(_("段階を「%(phase)s」にしました。", phase=phase_labels()[consultation.phase]), ".phase")
 
 
-@bp.route("/staff/consultation/period", methods=["POST"])
+@bp.route(STAFF + "/period", methods=["POST"])
 @requires(EDIT)
 def period():
     consultation = consultation_or_404()
@@ -147,7 +148,7 @@ def period():
 
 # --- wards --------------------------------------------------------------------------------------
 
-@bp.route("/staff/consultation/wards", methods=["GET", "POST"])
+@bp.route(STAFF + "/wards", methods=["GET", "POST"])
 @requires(EDIT)
 def ward_populations():
     all_wards = wards()
@@ -163,7 +164,7 @@ def _wards_saved(changed):
 
 # --- Markdown preview (JSON, for editing-preview.js) ----------------------------------------------
 
-@bp.route("/staff/consultation/preview", methods=["POST"])
+@bp.route(STAFF + "/preview", methods=["POST"])
 @requires(EDIT)
 def preview():
     data = request.get_json(silent=True) if request.is_json else request.form
@@ -181,7 +182,7 @@ def _import_page(*, plan=None, token=None, values=None, errors=None, status=200)
                            action_labels=importer.action_labels(), max_rows=importer.MAX_ROWS), status
 
 
-@bp.route("/staff/consultation/import", methods=["GET", "POST"])
+@bp.route(STAFF + "/import", methods=["GET", "POST"])
 @requires(EDIT)
 def import_form():
     if request.method == "GET":
@@ -203,7 +204,7 @@ def import_form():
     return _import_page(plan=plan, token=token, values={"kind": kind})
 
 
-@bp.route("/staff/consultation/import/template/<kind>.csv")
+@bp.route(STAFF + "/import/template/<kind>.csv")
 @requires(EDIT)
 def import_template(kind: str):
     if kind not in importer.KINDS:
@@ -213,7 +214,7 @@ def import_template(kind: str):
         headers={"Content-Disposition": f'attachment; filename="consult-{kind}-template.csv"'})
 
 
-@bp.route("/staff/consultation/import/<token>/confirm", methods=["POST"])
+@bp.route(STAFF + "/import/<token>/confirm", methods=["POST"])
 @requires(EDIT)
 def import_confirm(token: str):
     stored = importer.load_plan(current_app.instance_path, token, current_user.id)
@@ -232,7 +233,7 @@ def import_confirm(token: str):
                    same=counts["unchanged"]), ".index")
 
 
-@bp.route("/staff/consultation/import/<token>/cancel", methods=["POST"])
+@bp.route(STAFF + "/import/<token>/cancel", methods=["POST"])
 @requires(EDIT)
 def import_cancel(token: str):
     importer.discard_plan(current_app.instance_path, token)

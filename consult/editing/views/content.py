@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ...consultation.context import PUBLIC, STAFF
 from ...auth.permissions import requires
 from ...consultation.models import Proposal, Section
 from ...consultation.services import live_sections
@@ -26,13 +27,13 @@ def _render_topic(topic, *, proposal_values=None, errors=None, status=200):
                            errors=errors or {}), status
 
 
-@bp.route("/staff/consultation/topics/<slug>")
+@bp.route(STAFF + "/topics/<slug>")
 @requires(EDIT)
 def topic(slug: str):
     return _render_topic(topic_or_404(slug))
 
 
-@bp.route("/staff/consultation/topics/<slug>/settings", methods=["GET", "POST"])
+@bp.route(STAFF + "/topics/<slug>/settings", methods=["GET", "POST"])
 @requires(EDIT)
 def topic_settings(slug: str):
     topic = topic_or_404(slug)
@@ -51,7 +52,7 @@ def _section_form(topic, section, values, errors=None, status=200, message=None,
 SECTION_FIELDS = ("heading", "body", "note", "anchor", "base_revision")
 
 
-@bp.route("/staff/consultation/topics/<slug>/sections/new", methods=["GET", "POST"])
+@bp.route(STAFF + "/topics/<slug>/sections/new", methods=["GET", "POST"])
 @requires(EDIT)
 def section_new(slug: str):
     topic = topic_or_404(slug)
@@ -69,7 +70,7 @@ def section_new(slug: str):
                    anchor=section.anchor), ".topic", slug=topic.slug, _anchor=f"section-{section.id}")
 
 
-@bp.route("/staff/consultation/sections/<int:section_id>", methods=["GET", "POST"])
+@bp.route(STAFF + "/sections/<int:section_id>", methods=["GET", "POST"])
 @requires(EDIT)
 def section_edit(section_id: int):
     section = get_or_404(Section, section_id)
@@ -97,7 +98,7 @@ def section_edit(section_id: int):
                  ".topic", slug=topic.slug, _anchor=f"section-{section.id}")
 
 
-@bp.route("/staff/consultation/sections/<int:section_id>/move", methods=["POST"])
+@bp.route(STAFF + "/sections/<int:section_id>/move", methods=["POST"])
 @requires(EDIT)
 def section_move(section_id: int):
     section = get_or_404(Section, section_id)
@@ -107,14 +108,14 @@ def section_move(section_id: int):
                            lambda moved: _("節の順番を変えました。") if moved else _("これ以上は移動できません。"))
 
 
-@bp.route("/staff/consultation/sections/<int:section_id>/retire", methods=["POST"])
+@bp.route(STAFF + "/sections/<int:section_id>/retire", methods=["POST"])
 @requires(EDIT)
 def section_retire(section_id: int):
     return _retire_or_restore(section_id, services.retire_section,
                               _l("節「%(heading)s」を廃止しました。公開ページには表示されません。寄せられたご意見はそのまま残ります。"))
 
 
-@bp.route("/staff/consultation/sections/<int:section_id>/restore", methods=["POST"])
+@bp.route(STAFF + "/sections/<int:section_id>/restore", methods=["POST"])
 @requires(EDIT)
 def section_restore(section_id: int):
     return _retire_or_restore(section_id, services.restore_section, _l("節「%(heading)s」を復活させました。"))
@@ -126,7 +127,7 @@ def _retire_or_restore(section_id: int, change, message):
                            lambda _result: message % {"heading": section.current.heading})
 
 
-@bp.route("/staff/consultation/sections/<int:section_id>/history")
+@bp.route(STAFF + "/sections/<int:section_id>/history")
 @requires(EDIT)
 def section_history(section_id: int):
     section = get_or_404(Section, section_id)
@@ -148,7 +149,7 @@ def _diff_pair(section):
     return old, new
 
 
-@bp.route("/staff/consultation/sections/<int:section_id>/diff")
+@bp.route(STAFF + "/sections/<int:section_id>/diff")
 @requires(EDIT)
 def section_diff(section_id: int):
     section = get_or_404(Section, section_id)
@@ -157,7 +158,7 @@ def section_diff(section_id: int):
                            diff=revisions.compare(old, new), staff=True)
 
 
-@bp.route("/staff/consultation/sections/<int:section_id>/revisions/<int:number>")
+@bp.route(STAFF + "/sections/<int:section_id>/revisions/<int:number>")
 @requires(EDIT)
 def section_revision(section_id: int, number: int):
     section = get_or_404(Section, section_id)
@@ -168,7 +169,7 @@ def section_revision(section_id: int, number: int):
                            rendered=services.safe_markdown(revision.body))
 
 
-@bp.route("/topics/<slug>/sections/<anchor>/history")
+@bp.route(PUBLIC + "/topics/<slug>/sections/<anchor>/history")
 def public_history(slug: str, anchor: str):
     """Public: every revision of one section, with what changed between two of them."""
     topic = topic_or_404(slug)
@@ -183,7 +184,7 @@ def public_history(slug: str, anchor: str):
 
 # --- proposals ----------------------------------------------------------------------------------
 
-@bp.route("/staff/consultation/topics/<slug>/proposals", methods=["POST"])
+@bp.route(STAFF + "/topics/<slug>/proposals", methods=["POST"])
 @requires(EDIT)
 def proposal_add(slug: str):
     topic = topic_or_404(slug)
@@ -196,7 +197,7 @@ def proposal_add(slug: str):
                  _anchor=f"proposal-{proposal.id}")
 
 
-@bp.route("/staff/consultation/proposals/<int:proposal_id>", methods=["GET", "POST"])
+@bp.route(STAFF + "/proposals/<int:proposal_id>", methods=["GET", "POST"])
 @requires(EDIT)
 def proposal_edit(proposal_id: int):
     proposal = get_or_404(Proposal, proposal_id)
@@ -213,7 +214,7 @@ def _proposal_saved(proposal, changed):
                  slug=proposal.topic.slug, _anchor=f"proposal-{proposal.id}")
 
 
-@bp.route("/staff/consultation/proposals/<int:proposal_id>/move", methods=["POST"])
+@bp.route(STAFF + "/proposals/<int:proposal_id>/move", methods=["POST"])
 @requires(EDIT)
 def proposal_move(proposal_id: int):
     proposal = get_or_404(Proposal, proposal_id)
@@ -223,7 +224,7 @@ def proposal_move(proposal_id: int):
                            lambda moved: _("提案の順番を変えました。") if moved else _("これ以上は移動できません。"))
 
 
-@bp.route("/staff/consultation/proposals/<int:proposal_id>/withdraw", methods=["POST"])
+@bp.route(STAFF + "/proposals/<int:proposal_id>/withdraw", methods=["POST"])
 @requires(EDIT)
 def proposal_withdraw(proposal_id: int):
     proposal = get_or_404(Proposal, proposal_id)
@@ -231,7 +232,7 @@ def proposal_withdraw(proposal_id: int):
                            _("提案を取り下げました。公開ページには表示されず、賛否も受け付けません。これまでの賛否の記録は残ります。"))
 
 
-@bp.route("/staff/consultation/proposals/<int:proposal_id>/restore", methods=["POST"])
+@bp.route(STAFF + "/proposals/<int:proposal_id>/restore", methods=["POST"])
 @requires(EDIT)
 def proposal_restore(proposal_id: int):
     proposal = get_or_404(Proposal, proposal_id)
@@ -239,7 +240,7 @@ def proposal_restore(proposal_id: int):
                            _("提案を戻しました。"))
 
 
-@bp.route("/staff/consultation/proposals/<int:proposal_id>/delete", methods=["POST"])
+@bp.route(STAFF + "/proposals/<int:proposal_id>/delete", methods=["POST"])
 @requires(EDIT)
 def proposal_delete(proposal_id: int):
     proposal = get_or_404(Proposal, proposal_id)

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from ...consultation.context import STAFF
 from ...auth.permissions import can, ensure, requires
 from ...auth.views import add_staff_link
 from ...consultation.models import Consultation
@@ -92,7 +93,7 @@ def _labels() -> dict:
 
 # --- the console ------------------------------------------------------------------------------
 
-@bp.route("/staff/workshops/")
+@bp.route(STAFF + "/workshops/")
 @requires("run_workshops")
 def index():
     consultation = current_consultation()
@@ -129,7 +130,7 @@ def _render_form(workshop, values, errors=None, status=200):
                            facilitator_options=[(str(i), label) for i, label in facilitator_choices()]), status
 
 
-@bp.route("/staff/workshops/new", methods=["GET", "POST"])
+@bp.route(STAFF + "/workshops/new", methods=["GET", "POST"])
 @requires("run_workshops")
 def create():
     consultation = current_consultation()
@@ -146,7 +147,7 @@ def create():
     return redirect(url_for(".console", workshop_id=workshop.id), code=303)
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
+@bp.route(STAFF + "/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
 @requires("edit_workshop")
 def edit(workshop_id: int):
     workshop = _load(workshop_id)
@@ -165,7 +166,7 @@ def edit(workshop_id: int):
     return redirect(url_for(".console", workshop_id=workshop.id), code=303)
 
 
-@bp.route("/staff/workshops/<int:workshop_id>")
+@bp.route(STAFF + "/workshops/<int:workshop_id>")
 @requires("edit_workshop")
 def console(workshop_id: int):
     workshop = _load(workshop_id)
@@ -177,7 +178,7 @@ def console(workshop_id: int):
                            **_labels())
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/open", methods=["POST"])
+@bp.route(STAFF + "/workshops/<int:workshop_id>/open", methods=["POST"])
 @requires("edit_workshop")
 def open_(workshop_id: int):
     workshop = _load(workshop_id)
@@ -189,7 +190,7 @@ def open_(workshop_id: int):
     return redirect(url_for(".console", workshop_id=workshop.id), code=303)
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/close", methods=["GET", "POST"])
+@bp.route(STAFF + "/workshops/<int:workshop_id>/close", methods=["GET", "POST"])
 @requires("edit_workshop")
 def close(workshop_id: int):
     """GET asks to confirm, with what will be handed to the secretariat; POST closes."""
@@ -210,7 +211,7 @@ def close(workshop_id: int):
     return redirect(url_for(".console", workshop_id=workshop.id), code=303)
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/sheets")
+@bp.route(STAFF + "/workshops/<int:workshop_id>/sheets")
 @requires("edit_workshop")
 def sheets(workshop_id: int):
     """One A4 page per table: the join code, the table's QR code and how to join."""
@@ -225,7 +226,7 @@ def sheets(workshop_id: int):
 
 # --- the projector ----------------------------------------------------------------------------
 
-@bp.route("/staff/workshops/<int:workshop_id>/projector")
+@bp.route(STAFF + "/workshops/<int:workshop_id>/projector")
 @requires("edit_workshop")
 def projector(workshop_id: int):
     workshop = _load(workshop_id)
@@ -237,7 +238,7 @@ def projector(workshop_id: int):
                            **_labels())
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/projector.json")
+@bp.route(STAFF + "/workshops/<int:workshop_id>/projector.json")
 @requires("edit_workshop")
 def projector_json(workshop_id: int):
     """The projector's data. The ETag comes from a few aggregates; an unchanged poll is a 304."""
@@ -261,7 +262,7 @@ def _render_paper(workshop, values, errors=None, status=200):
                            topics={t.id: t for t in workshop.topics}, **_choices(workshop)), status
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/paper", methods=["GET", "POST"])
+@bp.route(STAFF + "/workshops/<int:workshop_id>/paper", methods=["GET", "POST"])
 @requires("edit_workshop")
 def paper(workshop_id: int):
     """Type in paper sticky notes: one per line, for one table and topic, each with an optional
@@ -285,7 +286,7 @@ def paper(workshop_id: int):
     return redirect(url_for(".paper", workshop_id=workshop.id, table=values["table"], topic=values["topic"]), code=303)
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/paper/<int:comment_id>", methods=["GET", "POST"])
+@bp.route(STAFF + "/workshops/<int:workshop_id>/paper/<int:comment_id>", methods=["GET", "POST"])
 @requires("edit_workshop")
 def paper_edit(workshop_id: int, comment_id: int):
     workshop = _load(workshop_id)
@@ -314,7 +315,7 @@ def _render_paper_edit(workshop, comment, values, errors=None, status=200):
                            errors=errors or {}, **_choices(workshop)), status
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/paper/<int:comment_id>/delete", methods=["POST"])
+@bp.route(STAFF + "/workshops/<int:workshop_id>/paper/<int:comment_id>/delete", methods=["POST"])
 @requires("edit_workshop")
 def paper_delete(workshop_id: int, comment_id: int):
     workshop = _load(workshop_id)
@@ -348,7 +349,7 @@ def _render_board(workshop, *, errors=None, theme_values=None, theme_errors=None
                            **_labels()), status
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/board", methods=["GET", "POST"])
+@bp.route(STAFF + "/workshops/<int:workshop_id>/board", methods=["GET", "POST"])
 @requires("edit_workshop")
 def board(workshop_id: int):
     """The KJ board. POST is the no-JavaScript way: one select per note, saved together."""
@@ -366,7 +367,7 @@ def board(workshop_id: int):
     return redirect(url_for(".board", workshop_id=workshop.id), code=303)
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/board/move", methods=["POST"])
+@bp.route(STAFF + "/workshops/<int:workshop_id>/board/move", methods=["POST"])
 @requires("edit_workshop")
 def board_move(workshop_id: int):
     """Drag and drop: {"comment": id, "theme": id or null} as JSON (CSRF token in X-CSRFToken)."""
@@ -387,7 +388,7 @@ def board_move(workshop_id: int):
     return jsonify(moved=moved, comment=data["comment"], theme=data.get("theme"))
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/themes", methods=["POST"])
+@bp.route(STAFF + "/workshops/<int:workshop_id>/themes", methods=["POST"])
 @requires("edit_workshop")
 def theme_create(workshop_id: int):
     workshop = _load(workshop_id)
@@ -404,7 +405,7 @@ def theme_create(workshop_id: int):
     return redirect(url_for(".board", workshop_id=workshop.id, _anchor=f"theme-{theme.id}"), code=303)
 
 
-@bp.route("/staff/workshops/<int:workshop_id>/themes/<int:theme_id>", methods=["POST"])
+@bp.route(STAFF + "/workshops/<int:workshop_id>/themes/<int:theme_id>", methods=["POST"])
 @requires("edit_workshop")
 def theme_update(workshop_id: int, theme_id: int):
     """action=rename (name, topic) or action=delete (its notes go back to 未分類)."""
