@@ -8,8 +8,12 @@ staff route with every role, so a route without a decorator cannot go unnoticed.
 from functools import wraps
 from typing import Any, Callable
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import StaffAssignment
 
 
 def _role(user, *roles: str) -> bool:
@@ -36,11 +40,23 @@ PREDICATES: dict[str, Callable[..., bool]] = {
     "review": lambda user, obj=None: _role(user, "secretariat", "admin"),
     "export": lambda user, obj=None: _role(user, "secretariat", "admin"),
     "edit_consultation": lambda user, obj=None: _role(user, "secretariat", "admin"),
+    # The 受付台帳: submitters' names and addresses, for the secretariat only.
+    "read_register": lambda user, obj=None: _role(user, "secretariat", "admin"),
     "read_audit_log": lambda user, obj=None: _role(user, "admin"),
     "manage_users": lambda user, obj=None: _role(user, "admin"),
     # Citizens are anonymous: whether anyone may comment, vote or support is the phase alone.
     "participate": lambda user, obj=None: obj is not None and obj.accepting,
 }
+
+
+def works_on(user, consultation) -> bool:
+    """Whether a staff member works on this consultation: admins on all; others on those they are
+    assigned to, or on all while they are assigned to none (a small secretariat)."""
+    if consultation is None or _role(user, "admin"):
+        return True
+    assigned = db.session.scalars(select(StaffAssignment.consultation_id)
+                                  .where(StaffAssignment.user_id == user.id)).all()
+    return not assigned or consultation.id in assigned
 
 
 def can(name: str, obj: Any = None, user=None) -> bool:
@@ -66,7 +82,7 @@ def requires(name: str):
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            if not can(name):
+            if not can(name) or not works_on(current_user, g.get("consultation")):
                 abort(403)
             return view(*args, **kwargs)
 
