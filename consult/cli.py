@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from .auth.cli import users
 from .backup import backup_command, restore_command
+from .editing.cli import consultations_cli
 from .extensions import db
 from .participation.models import Participant
 from .participation.tallies import rebuild
@@ -70,6 +71,7 @@ def recount_command():
 def init_app(app: Flask) -> None:
 
     app.cli.add_command(users)
+    app.cli.add_command(consultations_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(seed_command)

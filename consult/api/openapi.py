@@ -2,11 +2,13 @@
 
 from flask import current_app
 
-from ..core.codes import AGE_BANDS, RELATIONS, VOTE_VALUES
+from ..consultation.models import KINDS, PHASES
+from ..core.codes import AGE_BANDS, CHANNELS, RELATIONS, VOTE_VALUES
 
 _str = {"type": "string"}
 _int = {"type": "integer"}
 _nullable_str = {"type": ["string", "null"]}
+_nullable_time = {"type": ["string", "null"], "format": "date-time"}
 
 
 def _ref(name: str) -> dict:
@@ -31,8 +33,12 @@ SCHEMAS = {
                    "proposals": {"type": "array", "items": _ref("Proposal")}}),
     "TopicList": _obj({"consultation": _obj({"slug": _str, "title": _str, "phase": _str}),
                        "topics": {"type": "array", "items": _ref("Topic")}}),
+    "Consultation": _obj({"slug": _str, "title": _str, "kind": {"enum": list(KINDS)}, "phase": {"enum": list(PHASES)},
+                          "period": _obj({"opens_at": _nullable_time, "closes_at": _nullable_time}),
+                          "url": _str, "api": _str}),
+    "ConsultationList": _obj({"consultations": {"type": "array", "items": _ref("Consultation")}}),
     "Comment": _obj({"id": _int, "topic": _str, "section": _nullable_str, "proposal": _nullable_str,
-                     "ward": _str, "channel": {"enum": ["web", "workshop", "paper"]}, "body": _str,
+                     "ward": _str, "channel": {"enum": list(CHANNELS)}, "body": _str,
                      "supports": _int, "demo": {"type": "boolean"},
                      "created_at": {"type": "string", "format": "date-time"}}),
     "CommentPage": _obj({"page": _int, "per_page": _int, "total": _int,
@@ -75,7 +81,11 @@ SCHEMAS = {
 
 _lang = {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["ja", "en"]},
          "description": "language of messages (default ja)"}
-_not_found = _json(_ref("Error"), "unknown topic")
+_not_found = _json(_ref("Error"), "unknown consultation or topic")
+# Every resource of one consultation is under this path; its slug is in GET /consultations.
+C = "/consultations/{consultation}"
+_consultation = {"name": "consultation", "in": "path", "required": True, "schema": _str,
+                 "description": "the consultation's slug"}
 _invalid = _json(_ref("Invalid"), "invalid fields, each with its messages")
 
 
@@ -83,15 +93,23 @@ def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "consult API", "version": "1",
-                 "description": "Topics, reference materials and published comments of the consultation; "
-                                "posting comments and votes. Writes must be application/json."},
+                 "description": "The city's consultations; each one's topics (or document), published comments, "
+                                "posting comments and votes; the reference materials. Writes must be "
+                                "application/json."},
         "servers": [{"url": "/api/v1"}],
         "paths": {
-            "/topics": {"get": {"summary": "The consultation's topics with sections, proposals and vote counts",
-                                "responses": {"200": _json(_ref("TopicList"), "topics")}}},
-            "/topics/{slug}": {"get": {
+            "/consultations": {"get": {
+                "summary": "Every consultation not archived: slug, title, kind (deliberation | pubcom), phase, "
+                           "period; each one's resources are under /consultations/{consultation}/",
+                "responses": {"200": _json(_ref("ConsultationList"), "consultations")}}},
+            C + "/topics": {"get": {"summary": "The consultation's topics with sections, proposals and vote counts "
+                                               "(a public comment has one topic, its document, whose sections are "
+                                               "the provisions)",
+                                    "parameters": [_consultation],
+                                    "responses": {"200": _json(_ref("TopicList"), "topics"), "404": _not_found}}},
+            C + "/topics/{slug}": {"get": {
                 "summary": "One topic",
-                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": _str}],
+                "parameters": [_consultation, {"name": "slug", "in": "path", "required": True, "schema": _str}],
                 "responses": {"200": _json(_ref("Topic"), "the topic"), "404": _not_found}}},
             "/reference/ward-budgets": {"get": {"summary": "H26 まちづくり推進経費 of each ward (資料2-3)",
                                                 "responses": {"200": _json(_ref("WardBudgets"), "budgets")}}},
@@ -99,9 +117,9 @@ def openapi_document() -> dict:
                                                   "responses": {"200": _json(_ref("StaffOpinions"), "opinions")}}},
             "/reference/other-cities": {"get": {"summary": "Other designated cities (資料3)",
                                                 "responses": {"200": _json(_ref("OtherCities"), "cities")}}},
-            "/comments": {
+            C + "/comments": {
                 "get": {"summary": "Published comments, newest first",
-                        "parameters": [
+                        "parameters": [_consultation,
                             {"name": "topic", "in": "query", "required": False, "schema": _str},
                             {"name": "ward", "in": "query", "required": False, "schema": _str},
                             {"name": "page", "in": "query", "required": False,
@@ -112,7 +130,7 @@ def openapi_document() -> dict:
                                         "default": current_app.config["COMMENTS_PER_PAGE"]}}, _lang],
                         "responses": {"200": _json(_ref("CommentPage"), "a page of comments"), "422": _invalid}},
                 "post": {"summary": "Send a comment; returns its receipt number",
-                         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                         "parameters": [_consultation, {"name": "Idempotency-Key", "in": "header", "required": False,
                                          "schema": {"type": "string", "minLength": 16, "maxLength": 64},
                                          "description": "re-sending with the same key returns the same receipt"},
                                         _lang],
@@ -123,11 +141,11 @@ def openapi_document() -> dict:
                                        "403": _json(_ref("Error"), "the consultation is not accepting comments"),
                                        "415": _json(_ref("Error"), "not application/json"),
                                        "422": _invalid}}},
-            "/votes": {"post": {
+            C + "/votes": {"post": {
                 "summary": "Agree, disagree or pass on a proposal (one vote per participant, changeable)",
                 "description": "The participant is the signed session cookie; ward and relation are required "
                                "on a participant's first vote and remembered.",
-                "parameters": [_lang],
+                "parameters": [_consultation, _lang],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewVote")}}},
                 "responses": {"200": _json(_ref("VoteResult"), "recorded"),
                               "403": _json(_ref("Error"), "the consultation is not accepting votes"),

@@ -63,6 +63,17 @@ def openapi():
     return jsonify(openapi_document())
 
 
+@bp.get("/consultations")
+def consultations():
+    listed = db.session.scalars(select(Consultation).where(Consultation.archived_at_utc.is_(None))
+                                .order_by(Consultation.id)).all()
+    return jsonify(consultations=[{
+        "slug": c.slug, "title": c.title, "kind": c.kind, "phase": str(c.effective_phase),
+        "period": {"opens_at": _iso(c.comments_open_at_utc), "closes_at": _iso(c.comments_close_at_utc)},
+        "url": url_for("participation.home", consultation_slug=c.slug, _external=True),
+        "api": url_for("api.topics", consultation_slug=c.slug, _external=True)} for c in listed])
+
+
 @bp.get(API + "/topics")
 def topics():
     consultation = current_consultation()

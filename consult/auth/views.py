@@ -1,16 +1,20 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
+from sqlalchemy import select
+
+from ..consultation.context import SLUG_ARG, STAFF
+from ..consultation.models import Consultation
 from ..core import fields
-from ..core.labels import role_labels
+from ..core.labels import kind_labels, phase_labels, role_labels
 from ..extensions import db, login_manager
 from ..ratelimit import limiter
 from ..security import safe_path
 from . import bp
 from .models import User
-from .permissions import can, requires
+from .permissions import can, requires, works_on
 from .services import authenticate
 
 
@@ -56,14 +60,38 @@ def logout():
 
 # Each staff area adds its entry page here when it registers (see add_staff_link).
 STAFF_LINKS: list[tuple[str, object, str]] = []
+LINK_KINDS: dict[str, tuple[str, ...]] = {}
 
 
-def add_staff_link(endpoint: str, label, permission: str) -> None:
+def add_staff_link(endpoint: str, label, permission: str, kinds: tuple[str, ...] | None = None) -> None:
+    """A staff page on the staff home; ``kinds``: only on consultations of these kinds."""
     STAFF_LINKS.append((endpoint, label, permission))
+    if kinds:
+        LINK_KINDS[endpoint] = kinds
+
+
+def _links(per_consultation: bool) -> list:
+    """The staff links of one consultation's pages, or of the site-wide ones (accounts, the log)."""
+    expecting = current_app.url_map.is_endpoint_expecting
+    kind = g.consultation.kind if per_consultation else None
+    return [link for link in STAFF_LINKS if expecting(link[0], SLUG_ARG) == per_consultation
+            and (kind is None or kind in LINK_KINDS.get(link[0], (kind,)))]
 
 
 @bp.route("/staff")
 @requires("staff")
 def staff_home():
-    return render_template("auth/staff_home.html", user=current_user, can=can, staff_links=STAFF_LINKS,
-                           role_labels=role_labels())
+    """Every consultation this staff member works on, then the site-wide pages."""
+    consultations = [c for c in db.session.scalars(select(Consultation).order_by(Consultation.id.desc()))
+                     if works_on(current_user, c)]
+    return render_template("auth/staff_home.html", user=current_user, can=can, staff_links=_links(False),
+                           consultations=consultations, role_labels=role_labels(), kind_labels=kind_labels(),
+                           phase_labels=phase_labels())
+
+
+@bp.route(STAFF + "/")
+@requires("staff")
+def consultation_home():
+    """One consultation's staff pages."""
+    return render_template("auth/consultation_home.html", consultation=g.consultation, can=can,
+                           staff_links=_links(True), kind_labels=kind_labels(), phase_labels=phase_labels())

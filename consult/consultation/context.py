@@ -11,7 +11,7 @@ Old URLs of the single-consultation site (printed QR codes, the city's PDFs) are
 redirects into the first consultation: see ``legacy.py``.
 """
 
-from flask import Flask, abort, current_app, g, has_request_context, request
+from flask import Flask, abort, current_app, g, has_request_context
 from sqlalchemy import select
 
 from ..extensions import db
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
 
 def _take_slug(endpoint: str | None, values: dict | None) -> None:
     if not values or SLUG_ARG not in values:
+        g.setdefault("consultation", None)  # a site-wide page: no consultation, not the first one
         return
     slug = values.pop(SLUG_ARG)
     consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug)) if len(slug) <= 64 else None
@@ -62,6 +63,24 @@ def first_consultation() -> Consultation | None:
 def current_consultation() -> Consultation | None:
     """The consultation of this request (from its URL; None on a site-wide page); outside a
     dispatched request (the CLI, a test that calls a service), the first one."""
-    if has_request_context() and (request.url_rule is not None or "consultation" in g):
-        return g.get("consultation")
+    if has_request_context() and "consultation" in g:
+        return g.consultation
     return first_consultation()
+
+
+def consultation_id_of(obj) -> int | None:
+    """The consultation a record belongs to: its own column, or its topic's."""
+    cid = getattr(obj, "consultation_id", None)
+    if cid is None and getattr(obj, "topic", None) is not None:
+        cid = obj.topic.consultation_id
+    return cid
+
+
+def owned_or_404(model, ident):
+    """The record with this id if it belongs to the request's consultation; any other is a 404,
+    so an id copied from another consultation's URL shows nothing of it."""
+    obj = db.session.get(model, ident)
+    consultation = current_consultation()
+    if obj is None or consultation is None or consultation_id_of(obj) != consultation.id:
+        abort(404)
+    return obj

@@ -83,7 +83,7 @@ class Consultation(db.Model):
     @property
     def accepting(self) -> bool:
         """Whether citizens may comment, vote and support now (the ``participate`` predicate)."""
-        return accepts(self.phase, self.comments_close_at_utc)
+        return self.archived_at_utc is None and accepts(self.phase, self.comments_close_at_utc)
 
     @property
     def results_published(self) -> bool:

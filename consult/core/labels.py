@@ -98,6 +98,8 @@ def audit_action_labels() -> dict[str, Any]:
         "user.password_link": _l("パスワード設定用のリンクを発行"), "user.password_set": _l("パスワードを設定"),
         "comment.publish": _l("ご意見を原文のまま公開"), "comment.publish_edited": _l("ご意見を編集した文で公開"),
         "comment.hide": _l("ご意見を非公開"), "comment.assign_group": _l("ご意見を意見グループに振り分け"),
+        "consultation.create": _l("意見募集を作成"), "consultation.archive": _l("意見募集を保管（一覧から外す）"),
+        "consultation.restore": _l("保管した意見募集を戻す"),
         "consultation.update": _l("意見募集の説明・設定を変更"), "consultation.period": _l("受付期間を変更"),
         "consultation.phase": _l("段階を変更"), "meeting.create": _l("日程を追加"),
         "meeting.update": _l("日程を変更"), "meeting.delete": _l("日程を削除"),

@@ -3,7 +3,7 @@
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..consultation.context import PUBLIC
+from ..consultation.context import PUBLIC, owned_or_404
 from ..auth.permissions import can
 from ..consultation.services import get_topic_or_404, live_proposals, live_sections, ward_choices
 from ..core.errors import InvalidInput, NotAccepting
@@ -171,8 +171,8 @@ def vote(slug: str, key: str):
 @bp.route(PUBLIC + "/comments/<int:comment_id>/support", methods=["POST"])
 @public_write("RATE_LIMIT_VOTES")
 def support(comment_id: int):
-    comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.status != "published":
+    comment = owned_or_404(Comment, comment_id)
+    if comment.status != "published":
         abort(404)
     try:
         added = support_comment(ensure_participant(), comment)

@@ -32,7 +32,7 @@ PER_PAGE = 50
 add_staff_link("secretariat.dashboard", _l("ご意見の集計（区・審議事項・経路別）"), "review")
 add_staff_link("secretariat.moderation_queue", _l("ご意見の確認（公開・非公開）"), "moderate")
 add_staff_link("secretariat.group_list", _l("意見グループと市の考え方"), "review")
-add_staff_link("secretariat.review_document", _l("第5回検討会資料（市民意見の集計）"), "review")
+add_staff_link("secretariat.review_document", _l("検討会資料（市民意見の集計）"), "review", kinds=("deliberation",))
 add_staff_link("secretariat.exports_page", _l("データの書き出し（CSV・Excel・JSON）"), "export")
 
 

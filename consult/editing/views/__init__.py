@@ -8,4 +8,4 @@ The views are in two modules by what they change: the consultation as a whole (`
 and the topics' sections and proposals (``content``); ``common`` holds their shared skeleton.
 """
 
-from . import consultation, content  # noqa: F401  (routes register on import)
+from . import consultation, consultations, content  # noqa: F401  (routes register on import)

@@ -4,6 +4,7 @@ redirect 303, or the 409 page when the change no longer fits the record)."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...consultation.context import owned_or_404
 from ...consultation.services import current_consultation, get_topic_or_404
 from ...core.errors import InvalidInput
 from ...extensions import db
@@ -27,10 +28,7 @@ def topic_or_404(slug: str):
 
 
 def get_or_404(model, ident):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
+    return owned_or_404(model, ident)
 
 
 def done(message, endpoint: str, **values):

@@ -19,12 +19,12 @@ from ..services import Conflict
 from .common import EDIT, consultation_or_404, done, edit_form, get_or_404
 
 add_staff_link("editing.index", _l("意見募集の内容・段階の編集"), "edit_consultation")
-add_staff_link("editing.import_form", _l("提案・節の一括取り込み（CSV・Excel）"), "edit_consultation")
+add_staff_link("editing.import_form", _l("提案・節の一括取り込み（CSV・Excel）"), "edit_consultation", kinds=("deliberation",))
 
 
 # --- overview -----------------------------------------------------------------------------------
 
-@bp.route(STAFF + "/")
+@bp.route(STAFF + "/content")
 @requires(EDIT)
 def index():
     consultation = consultation_or_404()

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from ...consultation.context import STAFF
+from ...consultation.context import STAFF, owned_or_404
 from ...auth.permissions import can, ensure, requires
 from ...auth.views import add_staff_link
 from ...consultation.models import Consultation
@@ -36,7 +36,7 @@ from ..services.paper import add_paper_notes, delete_paper_note, paper_note_of, 
 from ..services.projector import live_state, live_version
 from ..services.queries import list_workshops, note_dot_totals, workshop_counts, workshop_notes
 
-add_staff_link("workshops.index", _l("ワークショップ"), "run_workshops")
+add_staff_link("workshops.index", _l("ワークショップ"), "run_workshops", kinds=("deliberation",))
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -48,9 +48,7 @@ def ws_time(dt) -> str:
 
 
 def _load(workshop_id: int) -> Workshop:
-    workshop = db.session.get(Workshop, workshop_id)
-    if workshop is None:
-        abort(404)
+    workshop = owned_or_404(Workshop, workshop_id)
     ensure("edit_workshop", workshop)
     return workshop
 
