@@ -127,3 +127,34 @@ def test_briefings_are_for_staff(pubcom, client, staff):
     facilitator, _user = staff("facilitator")
     html = facilitator.get(f"{STAFF}/briefings").get_data(as_text=True)
     assert "受付台帳" not in html  # no link to what a facilitator may not read
+
+
+def test_english_staff_pages_mark_japanese_text(pubcom, staff):
+    from tests.core.test_english_pages import Unmarked
+
+    from .conftest import entry_form
+
+    pubcom()
+    client, _user = staff("secretariat")
+    _create(client)
+    briefing = db.session.scalar(select(Briefing))
+    client.post(f"{STAFF}/briefings/{briefing.id}", data={"form": "opinions", "provision": "ch6-1-2-2", "lines": "意見"})
+    client.post(f"{STAFF}/register/new", data=entry_form(name="", anonymous_reason="匿名希望"))
+    from consult.pubcom.models import RegisterEntry
+    entry = db.session.scalar(select(RegisterEntry))
+    client.get(f"{STAFF}/briefings")  # the messages flashed in Japanese are shown (and gone)
+    pages = ["/briefings", f"/briefings/{briefing.id}", "/register", "/register/new", f"/register/{entry.id}"]
+    for path in pages:
+        response = client.get(f"{STAFF}{path}?lang=en")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and '<html lang="en">' in html, path
+        parser = Unmarked()
+        parser.feed(html)
+        assert parser.found == [], path
+    # Refused forms too.
+    for path, data in ((f"/briefings/{briefing.id}?lang=en", {"form": "opinions", "lines": ""}),
+                       ("/register/new?lang=en", entry_form(received_on="x"))):
+        html = client.post(STAFF + path, data=data).get_data(as_text=True)
+        parser = Unmarked()
+        parser.feed(html)
+        assert parser.found == [], path
