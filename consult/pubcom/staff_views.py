@@ -5,6 +5,8 @@ Only a public comment has these pages (another kind of consultation: 404), and a
 this consultation's is a 404. Names, addresses and contacts of submitters are shown on the
 register's pages only (``read_register``: the secretariat and admins)."""
 
+import re
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,6 +30,7 @@ from .register import (ROWS_MAX, ROWS_SHOWN, entry_comments, entry_of, list_entr
                        validate_export_reason)
 
 BRIEFING_FIELDS = ("ward", "title", "venue", "starts_at", "attendance")
+_KEY = re.compile(r"[A-Za-z0-9_-]{16,48}\Z")
 
 
 @bp.context_processor
@@ -169,7 +172,7 @@ def register_new():
         return _render_entry_form(consultation, values)
     values = _entry_values(request.form)
     key = values["submission_key"]
-    if not (16 <= len(key) <= 48):
+    if not _KEY.match(key):  # a key as new_submission_key makes it, or a new one
         values["submission_key"] = key = new_submission_key()
     if request.form.get("action") == "add_rows":  # more opinion rows, nothing stored
         rows = min(values["rows"] + ROWS_SHOWN, ROWS_MAX)

@@ -295,3 +295,15 @@ def test_names_and_addresses_never_leave_the_register(pubcom, staff, client):
     for event in db.session.scalars(select(AuditEvent)):
         clean(f"audit {event.action}", json.dumps([event.before, event.after, event.note], ensure_ascii=False))
     assert checked == 16
+
+
+def test_hostile_values_are_refused_not_failed(pubcom, staff):
+    pubcom()
+    client, _user = staff("secretariat")
+    for field in ("submission_key", "channel", "ward", "provision-1", "received_on", "name", "rows", "opinion-2"):
+        response = client.post(f"{STAFF}/register/new", data=entry_form("h" * 32, **{field: "x\x00'\"<>"}))
+        assert response.status_code in (303, 400, 422), field
+    for field in ("ward", "starts_at", "attendance", "title"):
+        response = client.post(f"{STAFF}/briefings", data={"ward": "chuo", "title": "t", "starts_at": "2014-10-04 10:00",
+                                                           field: "x\x00"})
+        assert response.status_code in (400, 422), field
