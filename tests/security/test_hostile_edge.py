@@ -55,7 +55,7 @@ def _int_routes(app):
 
 
 def _fill(rule: str, number: str) -> str:
-    path = re.sub(r"<int:\w+>", number, rule)
+    path = re.sub(r"<int:\w+>", number, rule).replace("<consultation_slug>", "kumamoto-ward-offices-h26")
     return re.sub(r"<(?:[^:>]+:)?\w+>", "zz-unknown", path)
 
 
@@ -215,7 +215,7 @@ def test_odd_header_values(client, header):
 @pytest.mark.parametrize("host", ["x" * 300, "a..b", "\u3000", "xn--", "[::1", "évil.example:99999999999"])
 def test_a_host_header_no_url_can_be_built_for(app, host):
     # Straight to the WSGI app: werkzeug's test client itself cannot build a URL for some of these.
-    environ = EnvironBuilder(path="/", headers={"Host": "localhost"}).get_environ()
+    environ = EnvironBuilder(path="/c/kumamoto-ward-offices-h26/", headers={"Host": "localhost"}).get_environ()
     environ["HTTP_HOST"] = host
     response = Response.from_app(app.wsgi_app, environ)
     assert response.status_code in (200, 400), response.status_code
@@ -229,6 +229,6 @@ def test_refusals_are_logged_without_the_body(app, client, caplog):
     client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", data=('{"topic": "roles", "body": "%s\\ud800"}' % secret).encode(),
                 content_type="application/json")
     client.post("/api/v1/consultations/kumamoto-ward-offices-h26/comments", data=b"[" * 100000 + b"]" * 100000, content_type="application/json")
-    assert "refused POST /api/v1/comments: JSON text with a lone surrogate" in caplog.text
-    assert "refused POST /api/v1/comments: JSON nested deeper than 32" in caplog.text
+    assert "refused POST /api/v1/consultations/kumamoto-ward-offices-h26/comments: JSON text with a lone surrogate" in caplog.text
+    assert "refused POST /api/v1/consultations/kumamoto-ward-offices-h26/comments: JSON nested deeper than 32" in caplog.text
     assert secret not in caplog.text and "Traceback" not in caplog.text
