@@ -306,11 +306,14 @@ def _comment_count(section: Section) -> int:
 
 @action
 def import_document(consultation: Consultation, provisions: list[Provision], user=None, *, title: str = "",
-                    note: str = "") -> dict[str, int]:
+                    note: str = "", log: bool = True) -> dict[str, int]:
     """Store the document's provisions: the Topic and every provision when it is new; else a new
     revision for each provision whose text changed (matched by anchor), the new ones added, and
     those no longer in the text removed — refused (nothing stored) for one that has comments,
-    which staff retire instead. Returns the counts (create, revise, unchanged, remove)."""
+    which staff retire instead. Returns the counts (create, revise, unchanged, remove).
+
+    Every change is written to the audit log (``log=False`` for the seed only)."""
+    record = audit.record if log else (lambda *a, **k: None)
     if not consultation.is_pubcom:
         raise InvalidInput({FIELD: [_l("条文骨子を取り込めるのはパブリックコメントだけです。")]})
     if not provisions:
@@ -350,15 +353,15 @@ def import_document(consultation: Consultation, provisions: list[Provision], use
         topic = Topic(consultation_id=consultation.id, number=1, slug=DOCUMENT_SLUG, title=title)
         db.session.add(topic)
         db.session.flush()
-        audit.record(user, "topic.create", "topic", topic.id, after={"slug": DOCUMENT_SLUG, "title": title})
+        record(user, "topic.create", "topic", topic.id, after={"slug": DOCUMENT_SLUG, "title": title})
     elif title and title != topic.title:
-        audit.record(user, "topic.update", "topic", topic.id, before={"title": topic.title}, after={"title": title})
+        record(user, "topic.update", "topic", topic.id, before={"title": topic.title}, after={"title": title})
         topic.title = title
     for section in removed:
         for revision in section.revisions:
             db.session.delete(revision)
         db.session.delete(section)
-        audit.record(user, "section.delete", "section", section.id, before={"anchor": section.anchor})
+        record(user, "section.delete", "section", section.id, before={"anchor": section.anchor})
     db.session.flush()
 
     now = utcnow()
@@ -380,11 +383,12 @@ def import_document(consultation: Consultation, provisions: list[Provision], use
         db.session.add(SectionRevision(section_id=section.id, number=current.number + 1, heading=p.heading,
                                        body=p.body, note=note, created_by_id=getattr(user, "id", None),
                                        created_at_utc=now))
-        audit.record(user, "section.revise", "section", section.id,
+        record(user, "section.revise", "section", section.id,
                      before={"heading": current.heading, "body": current.body},
                      after={"heading": p.heading, "body": p.body})
         counts["revise"] += 1
     db.session.flush()
     db.session.expire(topic)
-    audit.record(user, "document.import", "topic", topic.id, after=counts)
+    if counts["create"] or counts["revise"] or counts["remove"]:
+        record(user, "document.import", "topic", topic.id, after=counts)
     return counts
