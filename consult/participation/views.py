@@ -48,9 +48,7 @@ def _section_choices(topic) -> list[tuple[str, str]]:
 
 def _checked(form) -> dict:
     """The form as validated: without the quote when the citizen asked to drop it."""
-    if form.get("drop_quote"):
-        return {**form.to_dict(), "quote": ""} if hasattr(form, "to_dict") else {**form, "quote": ""}
-    return form
+    return {**form.to_dict(), "quote": ""} if form.get("drop_quote") else form
 
 
 def _render_form(topic, values, errors=None, status=200):
@@ -128,7 +126,7 @@ def comment_submit(slug: str):
     if _honeypot_filled(request.form):
         return _render_form(topic, _form_values(topic, request.form), _spam_errors(), 422)
     try:
-        draft = validate_comment(topic, request.form)
+        draft = validate_comment(topic, _checked(request.form))
     except InvalidInput as exc:
         return _render_form(topic, _form_values(topic, request.form), exc.errors, 422)
     key = request.form.get("submission_key", "")

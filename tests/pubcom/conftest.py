@@ -23,3 +23,6 @@ def pubcom(app):
     consultation.comments_close_at_utc = utcnow() + timedelta(days=10)
     db.session.commit()
     return consultation
+
+
+from tests.secretariat.conftest import staff  # noqa: E402,F401  (signed-in staff clients)
