@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.permissions import may_participate
+from ..consultation.context import current_consultation, first_consultation
 from ..consultation.models import Consultation, Proposal, Section, Topic, Ward, accepts
 from ..core import fields
 from ..core.codes import (AGE_BANDS, CHANNEL_BITS, RECEIPT_ALPHABET, RELATIONS, VOTE_VALUES, WARD_OUTSIDE,
@@ -304,7 +305,7 @@ _VOTE_TARGET = (
     .join(Consultation, Consultation.id == Topic.consultation_id)
     .outerjoin(Proposal, and_(Proposal.topic_id == Topic.id, Proposal.key == bindparam("key")))
     .where(Topic.slug == bindparam("slug"),
-           Topic.consultation_id == select(func.max(Consultation.id)).scalar_subquery()))
+           Topic.consultation_id == bindparam("consultation")))
 _P = Participant.__table__
 _VOTER = select(_P.c.id, _P.c.ward_code, _P.c.relation).where(_P.c.public_id == bindparam("public_id"))
 _NEW_VOTER = insert(_P).values(
@@ -320,15 +321,19 @@ class VoteResult:
 
 
 def vote_by_keys(public_id: str | None, topic_slug, proposal_key, value, data: Mapping, *,
-                 channel: str = "web") -> VoteResult:
+                 channel: str = "web", consultation_id: int | None = None) -> VoteResult:
     """``cast_vote`` for the JSON API, on the session's connection without loading ORM objects:
     one statement for the topic, proposal and phase, one for the voter (or one INSERT for a new
     one, with the profile from ``data``), the vote's upsert with its tally and rollup, and the
-    counts. Checks and messages as ``cast_vote``'s, in the same order."""
+    counts. Checks and messages as ``cast_vote``'s, in the same order. The topic is looked for in
+    ``consultation_id``, else in the request's consultation (else the first one)."""
+    if consultation_id is None:
+        consultation = current_consultation() or first_consultation()
+        consultation_id = consultation.id if consultation is not None else 0
     conn = db.session.connection()
     target = None
     if isinstance(topic_slug, str):
-        target = conn.execute(_VOTE_TARGET, {"slug": topic_slug,
+        target = conn.execute(_VOTE_TARGET, {"slug": topic_slug, "consultation": consultation_id,
                                              "key": proposal_key if isinstance(proposal_key, str) else None}).first()
     if target is None:
         raise InvalidInput({"topic": [_l("この論点はありません。")]})
