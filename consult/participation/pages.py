@@ -2,6 +2,7 @@
 sections, proposals with their votes, published comments) and the privacy notice."""
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from ..consultation.context import PUBLIC
@@ -15,7 +16,8 @@ from ..pagecache import cached_page
 from . import bp, identity
 from .models import Comment
 from .reading import published_page
-from .services import participant_votes, participants_of, vote_counts, votes_total
+from .services import (find_passage, participant_votes, participants_of, provision_path, provision_text,
+                       provision_title, vote_counts, votes_total)
 from .versions import home_version, topic_version
 
 
@@ -77,3 +79,20 @@ def privacy():
 def favicon():
     # Browsers ask for /favicon.ico before (or without) reading the page's <link rel="icon">.
     return redirect(url_for("static", filename="img/favicon.svg"), code=301)
+
+
+# --- a public comment's provisions in templates (the document page, 確認, the moderation detail) ----
+
+@bp.app_template_global()
+def marked_passage(text: str, quote: str | None) -> Markup:
+    """``text`` escaped, with the passage ``quote`` (found as ``validate_comment`` finds it) in <mark>."""
+    span = find_passage(text, quote) if quote else None
+    if span is None:
+        return escape(text)
+    start, end = span
+    return escape(text[:start]) + Markup("<mark>") + escape(text[start:end]) + Markup("</mark>") + escape(text[end:])
+
+
+bp.add_app_template_global(provision_title, "provision_title")
+bp.add_app_template_global(provision_text, "provision_text")
+bp.add_app_template_global(provision_path, "provision_path")

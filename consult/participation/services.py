@@ -15,19 +15,21 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.permissions import may_participate
+from ..consultation.context import current_consultation, first_consultation
 from ..consultation.models import Consultation, Proposal, Section, Topic, Ward, accepts
 from ..core import fields
 from ..core.codes import (AGE_BANDS, CHANNEL_BITS, RECEIPT_ALPHABET, RELATIONS, VOTE_VALUES, WARD_OUTSIDE,
                           WARD_UNDISCLOSED)
 from ..core.errors import InvalidInput, NotAccepting
 from ..core.transactions import action
-from ..core.text import has_forbidden_characters, normalise_newlines, visible_length
+from ..core.text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 from ..extensions import db
 from ..i18n import utcnow
 from . import tallies
 from .models import Comment, FormDraft, Participant, Support, Vote, VoteTally
 
 BODY_MAX = 2000
+QUOTE_MAX = 500  # the passage of a provision a comment is about (Comment.quote)
 
 
 @dataclass
@@ -41,6 +43,82 @@ class CommentDraft:
     relation: str
     age_band: str | None
     body: str
+    quote: str | None = None  # the passage of the section (a pubcom's provision) the comment is about
+
+
+# --- a public comment's provisions, as citizens read them ------------------------------------------
+
+def provision_title(section: Section) -> str:
+    """The provision's own heading line as printed — 第6章 区のまちづくり, 1 区のまちづくり, ※1「区民」 —
+    or "" for an item (1), ②), whose text begins with its number."""
+    heading = section.current.heading
+    if not section.label:
+        return heading
+    if section.label.startswith("※"):
+        return f"{section.label}「{heading}」" if heading else section.label
+    if section.depth >= 2:
+        return ""
+    return f"{section.label} {heading}".strip()
+
+
+def provision_text(section: Section) -> str:
+    """What a citizen can select of a provision: its heading line, then its text."""
+    return "\n".join(part for part in (provision_title(section), section.current.body) if part)
+
+
+def provision_path(anchor: str) -> str:
+    """The provision's full number from its anchor: ch6-1-2-2 → 第6章 1 2) ②, note1 → ※1."""
+    if anchor.startswith("note") and anchor[4:].isdigit():
+        return f"※{int(anchor[4:])}"
+    parts = anchor[2:].split("-") if anchor.startswith("ch") else []
+    if not parts or not all(p.isdigit() for p in parts):
+        return anchor
+    numbers = [int(p) for p in parts]
+    out = [f"第{numbers[0]}章"]
+    if len(numbers) > 1:
+        out.append(str(numbers[1]))
+    if len(numbers) > 2:
+        out.append(f"{numbers[2]})")
+    if len(numbers) > 3:
+        n = numbers[3]
+        out.append(chr(0x2460 + n - 1) if 1 <= n <= 20 else f"({n})")
+    return " ".join(out)
+
+
+def provision_choice(section: Section, words: int = 30) -> str:
+    """The chooser's line for a provision: its full number and its heading, else its first words."""
+    title = section.current.heading or section.current.body
+    if section.depth >= 2 and title.startswith(section.label):
+        title = title[len(section.label):].strip()
+    title = " ".join(title.split())
+    if len(title) > words:
+        title = title[:words] + "…"
+    return f"{provision_path(section.anchor)} {title}".strip()
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """``text`` in NFKC without white space, and for each of its characters the index it came from."""
+    out: list[str] = []
+    where: list[int] = []
+    for index, char in enumerate(text):
+        for folded in nfkc(char):
+            if not folded.isspace():
+                out.append(folded)
+                where.append(index)
+    return "".join(out), where
+
+
+def find_passage(text: str, quote: str) -> tuple[int, int] | None:
+    """Where ``quote`` stands in ``text`` (start, end), compared in NFKC and ignoring white space
+    (a selection across lines brings line breaks of its own); None when it is not there."""
+    needle, _ = _folded(quote or "")
+    if not needle:
+        return None
+    haystack, where = _folded(text or "")
+    start = haystack.find(needle)
+    if start < 0:
+        return None
+    return where[start], where[start + len(needle) - 1] + 1
 
 
 _WARD_CODES = select(Ward.__table__.c.code)
@@ -86,6 +164,19 @@ def validate_comment(topic: Topic, data: Mapping) -> CommentDraft:
         if proposal is None:
             fields.add(errors, "proposal", _l("この論点にない提案です。"))
 
+    quote = normalise_newlines(fields.string(data, "quote", errors)).strip() or None
+    if quote is not None and "quote" not in errors:
+        quote_length = visible_length(quote)
+        if quote_length > QUOTE_MAX:
+            fields.add(errors, "quote", _l("選んだ部分は%(max)d文字以内にしてください（現在%(count)d文字）。選ぶ範囲を短くするか、この欄を空にしてください。",
+                                          max=QUOTE_MAX, count=quote_length))
+        elif has_forbidden_characters(quote):
+            fields.add(errors, "quote", _l("選んだ部分に使えない制御文字が含まれています。"))
+        elif section is None and "section" not in errors:
+            fields.add(errors, "quote", _l("選んだ部分がどの条文のものか分かりません。条文を選ぶか、この欄を空にしてください。"))
+        elif section is not None and find_passage(provision_text(section), quote) is None:
+            fields.add(errors, "quote", _l("選んだ部分が、選ばれている条文の現在の文にありません。条文を選び直すか、この欄を空にしてください。"))
+
     ward_code, relation, age_band = validate_profile(data, errors)
 
     body = normalise_newlines(fields.string(data, "body", errors))
@@ -106,7 +197,7 @@ def validate_comment(topic: Topic, data: Mapping) -> CommentDraft:
 
     if errors:
         raise InvalidInput(errors)
-    return CommentDraft(topic, section, proposal, ward_code, relation, age_band, body.strip())
+    return CommentDraft(topic, section, proposal, ward_code, relation, age_band, body.strip(), quote)
 
 
 def new_receipt_no() -> str:
@@ -149,7 +240,7 @@ def submit_comment(draft: CommentDraft, participant: Participant | None, *, chan
             consultation, draft.body, channel=channel, submission_key=submission_key, topic=draft.topic,
             section=draft.section, section_revision=draft.section.current if draft.section else None,
             proposal=draft.proposal, participant=participant, ward_code=draft.ward_code,
-            relation=draft.relation, age_band=draft.age_band, is_demo=is_demo)
+            relation=draft.relation, age_band=draft.age_band, quote=draft.quote, is_demo=is_demo)
         try:
             with db.session.begin_nested():
                 db.session.add(comment)
@@ -214,7 +305,7 @@ _VOTE_TARGET = (
     .join(Consultation, Consultation.id == Topic.consultation_id)
     .outerjoin(Proposal, and_(Proposal.topic_id == Topic.id, Proposal.key == bindparam("key")))
     .where(Topic.slug == bindparam("slug"),
-           Topic.consultation_id == select(func.max(Consultation.id)).scalar_subquery()))
+           Topic.consultation_id == bindparam("consultation")))
 _P = Participant.__table__
 _VOTER = select(_P.c.id, _P.c.ward_code, _P.c.relation).where(_P.c.public_id == bindparam("public_id"))
 _NEW_VOTER = insert(_P).values(
@@ -230,15 +321,19 @@ class VoteResult:
 
 
 def vote_by_keys(public_id: str | None, topic_slug, proposal_key, value, data: Mapping, *,
-                 channel: str = "web") -> VoteResult:
+                 channel: str = "web", consultation_id: int | None = None) -> VoteResult:
     """``cast_vote`` for the JSON API, on the session's connection without loading ORM objects:
     one statement for the topic, proposal and phase, one for the voter (or one INSERT for a new
     one, with the profile from ``data``), the vote's upsert with its tally and rollup, and the
-    counts. Checks and messages as ``cast_vote``'s, in the same order."""
+    counts. Checks and messages as ``cast_vote``'s, in the same order. The topic is looked for in
+    ``consultation_id``, else in the request's consultation (else the first one)."""
+    if consultation_id is None:
+        consultation = current_consultation() or first_consultation()
+        consultation_id = consultation.id if consultation is not None else 0
     conn = db.session.connection()
     target = None
     if isinstance(topic_slug, str):
-        target = conn.execute(_VOTE_TARGET, {"slug": topic_slug,
+        target = conn.execute(_VOTE_TARGET, {"slug": topic_slug, "consultation": consultation_id,
                                              "key": proposal_key if isinstance(proposal_key, str) else None}).first()
     if target is None:
         raise InvalidInput({"topic": [_l("この論点はありません。")]})

@@ -15,9 +15,9 @@ from .identity import current_participant, ensure_participant
 from .models import Comment
 from .pages import render_topic
 from .services import (cast_vote, drop_draft, keep_draft, kept_draft, new_submission_key, remember_profile,
-                       submit_comment, support_comment, validate_comment, validate_profile)
+                       provision_choice, submit_comment, support_comment, validate_comment, validate_profile)
 
-FORM_FIELDS = ("section", "proposal", "ward", "relation", "age_band", "body", "consent")
+FORM_FIELDS = ("section", "quote", "proposal", "ward", "relation", "age_band", "body", "consent")
 DRAFT_KEY = "comment_draft"  # the session's token of the form waiting on its 確認 page
 HONEYPOT = "website"  # hidden from people; bots that fill every field fill it too
 
@@ -29,6 +29,8 @@ def _honeypot_filled(form) -> bool:
 def _form_values(topic, source) -> dict:
     """What the form shows: what was typed, else the participant's remembered profile."""
     values = {name: source.get(name, "") for name in FORM_FIELDS}
+    if source.get("drop_quote"):  # 「選んだ部分を付けない」: the form works without JavaScript too
+        values["quote"] = ""
     participant = current_participant()
     if participant is not None and not any(source.get(n) for n in ("ward", "relation", "age_band")):
         values.update(ward=participant.ward_code or "", relation=participant.relation or "",
@@ -36,10 +38,26 @@ def _form_values(topic, source) -> dict:
     return values
 
 
+def _section_choices(topic) -> list[tuple[str, str]]:
+    """(anchor, what the chooser shows): a provision's number and heading or first words, else the
+    section's heading."""
+    if topic.consultation.is_pubcom:
+        return [(s.anchor, provision_choice(s)) for s in live_sections(topic)]
+    return [(s.anchor, s.current.heading) for s in live_sections(topic)]
+
+
+def _checked(form) -> dict:
+    """The form as validated: without the quote when the citizen asked to drop it."""
+    return {**form.to_dict(), "quote": ""} if form.get("drop_quote") else form
+
+
 def _render_form(topic, values, errors=None, status=200):
+    sections = live_sections(topic)
+    chosen = next((s for s in sections if s.anchor == values.get("section")), None)
     return render_template(
         "participation/comment_form.html", topic=topic, consultation=topic.consultation,
-        sections=live_sections(topic), proposals=live_proposals(topic), values=values,
+        sections=sections, section_choices=_section_choices(topic), chosen_section=chosen,
+        proposals=live_proposals(topic), values=values,
         errors=errors or {}, ward_choices=ward_choices(), relation_labels=relation_labels(),
         age_band_labels=age_band_labels()), status
 
@@ -61,7 +79,7 @@ def comment_form(slug: str):
     if _honeypot_filled(request.form):
         return _render_form(topic, _form_values(topic, request.form), _spam_errors(), 422)
     try:
-        validate_comment(topic, request.form)
+        validate_comment(topic, _checked(request.form))
     except InvalidInput as exc:
         return _render_form(topic, _form_values(topic, request.form), exc.errors, 422)
     # 確認 is a page of its own (POST → 303 → GET), so that Back from 完了 shows a page of ours
@@ -108,7 +126,7 @@ def comment_submit(slug: str):
     if _honeypot_filled(request.form):
         return _render_form(topic, _form_values(topic, request.form), _spam_errors(), 422)
     try:
-        draft = validate_comment(topic, request.form)
+        draft = validate_comment(topic, _checked(request.form))
     except InvalidInput as exc:
         return _render_form(topic, _form_values(topic, request.form), exc.errors, 422)
     key = request.form.get("submission_key", "")

@@ -21,6 +21,7 @@ from ..i18n import JST, to_jst, utcnow
 from ..participation import tallies
 from ..participation.models import Comment, Participant, Support, Vote
 from ..participation.services import new_receipt_no
+from ..pubcom.provisions import document_topic
 from ..workshops.models import Workshop
 
 # Synthetic opinions, written for the demo; one topic's list is drawn from at random.
@@ -62,10 +63,12 @@ class RealDataPresent(Exception):
     pass
 
 
-def give_demo_period(consultation: Consultation, now: datetime) -> None:
+def give_demo_period(consultation: Consultation, now: datetime, *, replace_past: bool = False) -> None:
     """A comment period around today, so that the demo shows a deadline and accepts comments: opened
-    30 days ago at 09:00, closing at 23:59 JST four weeks from today. A period staff set is kept."""
-    if consultation.comments_close_at_utc is not None:
+    30 days ago at 09:00, closing at 23:59 JST four weeks from today. A period staff set is kept
+    (with ``replace_past``, only while it has not closed: the seed's public comment of H26.10 has)."""
+    if consultation.comments_close_at_utc is not None and not (
+            replace_past and consultation.comments_close_at_utc <= now):
         return
     today = to_jst(now).date()
     opens = datetime.combine(today - timedelta(days=30), time(9, 0), JST)
@@ -81,7 +84,9 @@ def make_demo_data(*, participants: int = 120, comments: int = 240, votes: int =
     if real:
         raise RealDataPresent(real)
     rng = random.Random(seed)
-    consultation = db.session.scalar(select(Consultation).order_by(Consultation.id.desc()).limit(1))
+    # The deliberation (the seed's first consultation); the public comment gets its own few below.
+    consultation = db.session.scalar(select(Consultation).where(Consultation.kind == "deliberation")
+                                     .order_by(Consultation.id).limit(1))
     topics = db.session.scalars(select(Topic).where(Topic.consultation_id == consultation.id)).all()
     proposals = db.session.scalars(select(Proposal).where(Proposal.topic_id.in_([t.id for t in topics]))).all()
     wards = [w.code for w in db.session.scalars(select(Ward))] + ["outside", "undisclosed"]
@@ -148,9 +153,53 @@ def make_demo_data(*, participants: int = 120, comments: int = 240, votes: int =
     if supports:
         db.session.execute(insert(Support), [dict(participant_id=p, comment_id=c, created_at_utc=now)
                                              for p, c in supports])
+    pubcom_comments = _pubcom_demo(rng, person_rows, now, receipts)
     tallies.recount(db.session)  # the bulk inserts above bypass cast_vote
     db.session.commit()
-    return {"participants": participants, "comments": comments, "votes": len(pairs), "supports": len(supports)}
+    return {"participants": participants, "comments": comments + pubcom_comments, "votes": len(pairs),
+            "supports": len(supports)}
+
+
+# Synthetic opinions on the 条文骨子: (anchor or None for the whole document, quote or None, text).
+PUBCOM_OPINIONS = (
+    (None, None, "区のまちづくりを条例に書くことに賛成です。区ごとの違いが生かされるとよいと思います。"),
+    ("ch5-1", None, "地域の団体どうしが連携するための場を、市が用意してほしいです。"),
+    ("ch6-1-2-2", "合意形成に努める", "合意形成の進め方を、区民に分かるように示してほしいです。"),
+    ("ch6-2", "予算の確保", "区の予算がどう決まるのか、毎年公表してほしいです。"),
+    ("note1", None, "通勤・通学している人も区民に含めるのはよいと思います。"),
+)
+
+
+def _pubcom_demo(rng: random.Random, person_rows, now: datetime, receipts: set[str]) -> int:
+    """A few published web comments on the seed's public comment, some on provisions, one on a
+    passage; and an open demo period for it."""
+    consultation = db.session.scalar(select(Consultation).where(Consultation.kind == "pubcom")
+                                     .order_by(Consultation.id).limit(1))
+    topic = document_topic(consultation) if consultation is not None else None
+    if topic is None:
+        return 0
+    give_demo_period(consultation, now, replace_past=True)
+    sections = {s.anchor: s for s in topic.sections}
+    rows = []
+    for anchor, quote, text in PUBCOM_OPINIONS:
+        section = sections.get(anchor) if anchor else None
+        if anchor and section is None:
+            continue
+        pid, ward, relation, age = rng.choice(person_rows)
+        receipt = new_receipt_no()
+        while receipt in receipts:
+            receipt = new_receipt_no()
+        receipts.add(receipt)
+        created = now - timedelta(minutes=rng.randint(0, 20 * 24 * 60))
+        rows.append(dict(receipt_no=receipt, topic_id=topic.id, section_id=section.id if section else None,
+                         section_revision_id=section.current.id if section else None,
+                         quote=quote if section and quote and quote in section.current.body else None,
+                         participant_id=pid, ward_code=ward, relation=relation, age_band=age, channel="web",
+                         status="published", body=text, is_demo=True, created_at_utc=created,
+                         published_at_utc=created))
+    if rows:
+        db.session.execute(insert(Comment), rows)
+    return len(rows)
 
 
 DEMO_STAFF = (("facilitator@example.jp", "facilitator", "デモ ファシリテーター1", ("ws-chuo", "ws-higashi", "ws-nishi")),

@@ -1,8 +1,9 @@
-"""`flask seed`: the Kumamoto consultation and the first meeting's reference data."""
+"""`flask seed`: the Kumamoto consultation and the first meeting's reference data, then the public
+comment on the 自治基本条例 改正条文骨子 (second, so that the old URLs keep leading to the first)."""
 
 import tomllib
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from ..consultation.models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
 from ..extensions import db
+from ..pubcom.provisions import document_topic, import_document, outline_text, parse_document
 from ..reference.models import BudgetItem, OtherCity, OtherCityProject, ReferenceDocument, StaffOpinion, WardBudget
 from ..workshops.models import Workshop, WorkshopTable
 
@@ -44,6 +46,8 @@ class Loader:
         self.staff_opinions()
         self.other_cities()
         self.documents()
+        db.session.commit()
+        self.pubcom()
         db.session.commit()
         return self.added
 
@@ -89,6 +93,28 @@ class Loader:
             for position, p in enumerate(t["proposals"], start=1):
                 self.get_or_add(Proposal, {"topic_id": topic.id, "key": p["key"]}, position=position, text=p["text"])
 
+    def pubcom(self) -> Consultation:
+        """The public comment on the 改正条文骨子: its background, period, the review committee's
+        meetings, and the document's provisions through the same importer staff use."""
+        data = read("ordinance")
+        consultation = self.get_or_add(
+            Consultation, {"slug": PUBCOM_SLUG}, kind="pubcom", title=PUBCOM_TITLE, body=pubcom_body(data).strip(),
+            phase="open", premoderation=True, accept_anonymous=False,
+            comments_open_at_utc=_utc(PUBCOM_OPENS), comments_close_at_utc=_utc(PUBCOM_CLOSES))
+        for m in data["review_meetings"]:
+            self.get_or_add(Meeting, {"consultation_id": consultation.id, "key": f"review{m['number']}"},
+                            kind="meeting", number=m["number"], title=f"第{m['number']}回 自治基本条例見直し委員会",
+                            agenda=m["agenda"], starts_on=m["date"])
+        new_document = document_topic(consultation) is None
+        counts = import_document(consultation, parse_document(outline_text(data)), None, title=DOCUMENT_TITLE,
+                                 log=False)
+        if new_document:
+            self.added["topic"] += 1
+        for table, n in (("section", counts["create"]), ("section_revision", counts["create"] + counts["revise"])):
+            if n:
+                self.added[table] += n
+        return consultation
+
     def budgets(self) -> None:
         data = read("ward_budgets")
         for w in data["wards"]:
@@ -124,6 +150,45 @@ class Loader:
         for slug, title in titles.items():
             data = _jsonable(read(slug))
             self.get_or_add(ReferenceDocument, {"slug": slug}, title=title, source=data.pop("source", ""), data=data)
+
+
+PUBCOM_SLUG = "jichi-kihon-jorei-h26"
+PUBCOM_TITLE = "熊本市自治基本条例の改正条文骨子（案）へのご意見（パブリックコメント）"
+DOCUMENT_TITLE = "熊本市自治基本条例 改正条文骨子（案）"
+JST_SEED = timezone(timedelta(hours=9))
+PUBCOM_OPENS = datetime(2014, 10, 1, 0, 0, tzinfo=JST_SEED)
+PUBCOM_CLOSES = datetime(2014, 10, 31, 23, 59, tzinfo=JST_SEED)
+
+
+def pubcom_body(data: dict[str, Any]) -> str:
+    """The public comment's background (Markdown), from the facts of ``ordinance.toml``."""
+    promotion, review = data["promotion_committee"], data["review_committee"]
+    points = "\n".join(f"{n}. {point}" for n, point in enumerate(promotion["report_points"], start=1))
+    meetings = "\n".join(
+        f"- 第{m['number']}回（{m['date'].year}年{m['date'].month}月{m['date'].day}日）：{m['agenda']}"
+        for m in data["review_meetings"])
+    steps = "\n".join(f"- {s['when']}（{s['when_iso'][:4]}年{int(s['when_iso'][5:])}月）：{s['what']}"
+                       for s in data["next_steps"])
+    return f"""熊本市は、自治基本条例の改正に向けた条文の骨子（案）をまとめました。条文ごとに、また条文の一部を選んで、ご意見をお寄せください。いただいたご意見と市の考え方は、まとめて公表します。
+
+## なぜ見直すのか
+
+自治基本条例第39条第1項は、施行後4年を超えない期間ごとに条例を見直し、必要な措置をとることを定めています。政令指定都市への移行で区役所が置かれ、各区では住民との参画・協働による、区の特性に合わせたまちづくりが進んでいます。こうした施行後4年間の変化に合わせて、条例を見直すことになりました。
+
+## これまでの経過
+
+{promotion["name"]}（{promotion["basis"]}、{promotion["period"]}）は、次の2点を条例に明記するよう答申しました。
+
+{points}
+
+この答申をもとに、{review["name"]}（{review["period"]}）が、委員それぞれの立場から改正条文骨子を議論してきました。
+
+{meetings}
+
+## 今後の予定
+
+{steps}
+"""
 
 
 def _utc(moment: datetime) -> datetime:

@@ -2,16 +2,24 @@
 numbered provisions, signed-in staff, and a register entry's form fields."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from consult.auth.services import create_user
 from consult.consultation.models import Consultation, Section, SectionRevision, Topic
 from consult.extensions import db
+from consult.i18n import utcnow
 
 SLUG = "pc-test"
 STAFF = f"/staff/c/{SLUG}"
 PUBLIC = f"/c/{SLUG}"
+# The seed's public comment (条文骨子) and its pages.
+PUBCOM = "jichi-kihon-jorei-h26"
+DELIBERATION = "kumamoto-ward-offices-h26"
+PAGE = f"/c/{PUBCOM}/topics/document"
+FORM = PAGE + "/comment"
 # (anchor, label, depth, heading)
 PROVISIONS = [("ch6", "第6章", 0, "区役所の役割"), ("ch6-1", "1", 1, "まちづくりの拠点"),
               ("ch6-1-2", "(2)", 2, "地域の課題"), ("ch6-1-2-2", "②", 3, "相談窓口の一本化"),
@@ -70,3 +78,13 @@ def entry_form(key: str = "k" * 32, **overrides) -> dict:
             "opinion-3": "", "provision-3": ""}
     data.update(overrides)
     return data
+
+
+@pytest.fixture
+def seeded_pubcom(app):
+    """The seed's pubcom, accepting comments now (the seed's period, H26.10, is long past)."""
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == PUBCOM))
+    consultation.comments_open_at_utc = utcnow() - timedelta(days=1)
+    consultation.comments_close_at_utc = utcnow() + timedelta(days=10)
+    db.session.commit()
+    return consultation
