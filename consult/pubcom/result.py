@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from ..consultation.models import Consultation, Kind, Section, Topic
 from ..core.codes import CHANNELS_BY_KIND, REGISTER_CHANNELS
-from ..core.labels import all_response_category_labels, channel_labels
+from ..core.labels import all_response_category_labels, channel_labels, response_category_labels
 from ..editing.revisions import Segment, char_diff
 from ..extensions import db
 from ..i18n import WEEKDAYS_EN, WEEKDAYS_JA, is_english, to_jst, utcnow, wareki
@@ -182,7 +182,8 @@ def parts(consultation: Consultation, sections: list[Section] | None = None) -> 
     known = {s.id for s in sections}
     for g in groups:
         by_section.setdefault(g.section_id if g.section_id in known else None, []).append(g)
-    labels = {k: str(v) for k, v in all_response_category_labels().items()}
+    # The 反映区分 first: a code both kinds use (reflect, other) reads as the public comment's.
+    labels = {k: str(v) for k, v in {**all_response_category_labels(), **response_category_labels("pubcom")}.items()}
     out: list[Part] = []
     number = 0
 
@@ -335,7 +336,8 @@ def table_rows(result: Result) -> Iterator[list[Any]]:
 
 def csv_file(result: Result) -> Iterator[bytes]:
     """The per-provision table as CSV, UTF-8 with a BOM (what Japanese Excel opens)."""
-    rows = ([str(v) if isinstance(v, int) else inert(v or "") for v in row] for row in table_rows(result))
+    # Read now, in the request (the labels are in its language); the bytes are made as they are sent.
+    rows = [[str(v) if isinstance(v, int) else inert(v or "") for v in row] for row in table_rows(result)]
     return csv_chunks(table_header(), rows)
 
 
@@ -370,7 +372,7 @@ def write_workbook(target: str | IO[bytes], result: Result) -> None:
     if result.revised:
         states = state_labels()
         r = book.sheet(str(_l("修正した条項")), [16, 12, 40, 80])
-        r.write([str(_l("条項")), str(_l("修正")), str(_l("修正前")), str(_l("修正後"))], header=True)
+        r.write([str(_l("条項")), str(_l("修正の種類")), str(_l("修正前")), str(_l("修正後"))], header=True)
         for item in result.revised:
             before = "".join(x.text for x in item.heading + [Segment("equal", "\n")] + item.body if x.kind != "insert")
             after = "".join(x.text for x in item.heading + [Segment("equal", "\n")] + item.body if x.kind != "delete")
@@ -380,4 +382,4 @@ def write_workbook(target: str | IO[bytes], result: Result) -> None:
 
 
 def state_labels() -> dict[str, Any]:
-    return {CHANGED: _l("修正"), ADDED: _l("追加"), DELETED: _l("削除")}
+    return {CHANGED: _l("（修正）"), ADDED: _l("（追加）"), DELETED: _l("（削除）")}

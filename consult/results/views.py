@@ -77,7 +77,10 @@ def open_data() -> Response:
     consultation = current_consultation()
     if consultation is None:
         abort(404)
-    chunks = open_data_csv(consultation.id, with_groups=services.results_public(consultation))
+    # A public comment's groups are its answers: public with its result, not at the close.
+    with_groups = (pubcom_result.result_public(consultation) if pubcom_result.is_pubcom(consultation)
+                   else services.results_public(consultation))
+    chunks = open_data_csv(consultation.id, with_groups=with_groups)
     # The same file for everyone: a short public cache spares the database.
     return download(chunks, "consult-open-data-comments.csv", "text/csv; charset=utf-8",
                     cache_control="public, max-age=300")
