@@ -2,7 +2,7 @@
 values, and render or redirect (303 after every POST). Every staff view carries @requires."""
 
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,8 @@ from ..consultation.services import current_consultation, ward_choices
 from ..core.codes import CHANNELS_BY_KIND as _BY_KIND
 from ..core.errors import InvalidInput
 from ..core.labels import (age_band_labels, all_response_category_labels, channel_labels, group_state_labels,
-                           hide_reason_labels, relation_labels, status_labels, verdict_labels, vote_labels)
+                           hide_reason_labels, relation_labels, response_category_labels, status_labels,
+                           verdict_labels, vote_labels)
 from ..extensions import db
 from ..participation.models import Comment
 from ..workshops.models import Workshop
@@ -74,7 +75,11 @@ def template_helpers() -> dict:
 
 @bp.context_processor
 def _helpers():
-    return template_helpers()
+    helpers = template_helpers()
+    consultation = g.get("consultation")
+    if consultation is not None:  # a code both kinds use (reflect, other) reads as this kind's
+        helpers["category_labels"] = {**helpers["category_labels"], **response_category_labels(consultation.kind)}
+    return helpers
 
 
 def filter_or_errors(default_status: str = "active"):

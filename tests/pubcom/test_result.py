@@ -247,6 +247,9 @@ def test_group_on_a_provision_and_on_the_whole_document(pubcom, signed_in):
     assert response.status_code == 303 and _group("区の役割").section_id is None
     listing = client.get("/staff/c/pc-test/groups").get_data(as_text=True)
     assert "第6章 1　区民の参加" in listing and "/staff/c/pc-test/result" in listing
+    assert "<td>反映</td>" in listing and "反映する" not in listing  # the public comment's wording
+    detail = client.get(f"/staff/c/pc-test/groups/{g.id}").get_data(as_text=True)
+    assert "骨子全体" in detail and "反映区分" in detail and "<dd>反映</dd>" in detail
 
 
 @pytest.mark.parametrize("data, message", [
