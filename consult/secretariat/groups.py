@@ -11,9 +11,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..audit import record, snapshot
-from ..consultation.models import Topic
+from ..consultation.models import Consultation, Kind, Section, Topic
 from ..core import fields
 from ..core.errors import InvalidInput
+from ..core.labels import response_category_labels
 from ..core.text import has_forbidden_characters, nfkc, normalise_newlines, visible_length
 from ..core.transactions import action
 from ..extensions import db
@@ -21,9 +22,9 @@ from ..participation.models import Comment
 from ..workshops.models import Theme, Workshop
 from ..workshops.signals import workshop_closed
 from .filters import clean_arg, small_int
-from .models import RESPONSE_CATEGORIES, GroupState, OpinionGroup
+from .models import GroupState, OpinionGroup
 
-AUDIT_FIELDS = ("topic_id", "title", "summary", "answer", "response_category", "state", "position",
+AUDIT_FIELDS = ("topic_id", "section_id", "title", "summary", "answer", "response_category", "state", "position",
                 "source_theme_id")
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -42,11 +43,89 @@ def _clean(data: Mapping[str, Any], name: str, errors: dict, *, max_len: int, la
     return value
 
 
+WHOLE_DOCUMENT = "whole"  # the provision chooser's value for 骨子全体 (section_id NULL)
+
+
+def _document_sections(consultation_id: int) -> list[Section]:
+    return list(db.session.scalars(
+        select(Section).join(Topic, Topic.id == Section.topic_id)
+        .where(Topic.consultation_id == consultation_id, Section.retired_at_utc.is_(None))
+        .options(selectinload(Section.revisions)).order_by(Topic.number, Section.position, Section.id)))
+
+
+def label_paths(sections: list[Section]) -> dict[int, str]:
+    """Each provision's printed number path from its ancestors (第6章 1 2) ②), the sections being
+    in document order with their depths."""
+    stack: list[str] = []
+    paths: dict[int, str] = {}
+    for s in sections:
+        depth = max(0, s.depth or 0)
+        stack = stack[:depth] + [""] * (depth - len(stack)) + [s.label or ""]
+        paths[s.id] = " ".join(x for x in stack if x)
+    return paths
+
+
+def section_choices(consultation_id: int) -> list[tuple[int, str, str]]:
+    """A public comment's provisions for the chooser, in document order: (id, number path, heading)."""
+    sections = _document_sections(consultation_id)
+    paths = label_paths(sections)
+    return [(s.id, paths[s.id], s.current.heading if s.revisions else "") for s in sections]
+
+
+def form_choices(consultation: Consultation) -> dict[str, Any]:
+    """What the group form offers for this consultation: its kind's answer categories, and for a
+    public comment the provisions a group's answer may be about."""
+    pubcom = consultation.kind == Kind.PUBCOM
+    return {"category_choices": response_category_labels(consultation.kind), "is_pubcom": pubcom,
+            "sections": section_choices(consultation.id) if pubcom else [], "whole_document": WHOLE_DOCUMENT}
+
+
+def form_section_value(group: OpinionGroup | None) -> str:
+    if group is None:
+        return ""
+    return str(group.section_id) if group.section_id is not None else WHOLE_DOCUMENT
+
+
+def _section(data: Mapping[str, Any], consultation_id: int, errors: dict) -> tuple[bool, Section | None]:
+    """The provision chosen: (chosen, section); section None with chosen True is the whole document."""
+    raw = clean_arg(data.get("section"))
+    if raw == WHOLE_DOCUMENT:
+        return True, None
+    section_id = small_int(raw, max_digits=9) if raw else None
+    section = db.session.get(Section, section_id) if section_id else None
+    if section is None:
+        fields.add(errors, "section", _l("ご意見の対象の条項を選んでください（特定の条項でなければ「骨子全体」）。"))
+        return False, None
+    if section.topic.consultation_id != consultation_id:
+        fields.add(errors, "section", _l("選んだ条項はこの意見募集の条項ではありません。一覧から選び直してください。"))
+        return False, None
+    if section.retired_at_utc is not None:
+        fields.add(errors, "section", _l("選んだ条項は削除されています。一覧から選び直してください。"))
+        return False, None
+    return True, section
+
+
 def validate_group(data: Mapping[str, Any], consultation_id: int, *, with_topic: bool) -> dict[str, Any]:
-    """The fields of the group form, checked; raise InvalidInput with a message per field."""
+    """The fields of the group form, checked; raise InvalidInput with a message per field.
+
+    A public comment's group names the provision its answer is about (or the whole document) in
+    place of a topic, and takes the 反映区分; a deliberation's takes its own categories."""
     errors: dict[str, list] = {}
     values: dict[str, Any] = {}
-    if with_topic:
+    consultation = db.session.get(Consultation, consultation_id)
+    kind = consultation.kind if consultation is not None else Kind.DELIBERATION
+    if kind == Kind.PUBCOM:
+        chosen, section = _section(data, consultation_id, errors)
+        if chosen:
+            values["section_id"] = section.id if section is not None else None
+        if with_topic:
+            topic = section.topic if section is not None else db.session.scalar(
+                select(Topic).where(Topic.consultation_id == consultation_id).order_by(Topic.number).limit(1))
+            if topic is not None:
+                values["topic_id"] = topic.id
+            elif chosen:
+                errors["section"] = [_l("この意見募集にはまだ条文がありません。")]
+    elif with_topic:
         slug = clean_arg(data.get("topic"))
         topic = db.session.scalar(select(Topic).where(Topic.consultation_id == consultation_id,
                                                       Topic.slug == slug)) if slug else None
@@ -58,7 +137,7 @@ def validate_group(data: Mapping[str, Any], consultation_id: int, *, with_topic:
     values["summary"] = _clean(data, "summary", errors, max_len=TEXT_MAX, label=_l("意見の概要"))
     values["answer"] = _clean(data, "answer", errors, max_len=TEXT_MAX, label=_l("市の考え方"))
     category = data.get("response_category") or ""
-    if category and category not in RESPONSE_CATEGORIES:
+    if category and category not in response_category_labels(kind):
         errors["response_category"] = [_l("対応区分の選択肢にない値です。")]
     values["response_category"] = category or None
     position = small_int(nfkc(data.get("position") or "0"), max_digits=4)
@@ -195,6 +274,7 @@ class GroupLine:
     group: OpinionGroup
     total: int
     published: int
+    provision: str = ""  # a public comment's: the provision's number path and heading, or 骨子全体
 
 
 def overview(consultation_id: int) -> list[tuple[Topic, list[GroupLine], int]]:
@@ -202,7 +282,8 @@ def overview(consultation_id: int) -> list[tuple[Topic, list[GroupLine], int]]:
     topics = db.session.scalars(select(Topic).where(Topic.consultation_id == consultation_id)
                                 .order_by(Topic.number)).all()
     groups = db.session.scalars(select(OpinionGroup).join(Topic, Topic.id == OpinionGroup.topic_id)
-                                .options(selectinload(OpinionGroup.source_theme).selectinload(Theme.workshop))
+                                .options(selectinload(OpinionGroup.source_theme).selectinload(Theme.workshop),
+                                         selectinload(OpinionGroup.section).selectinload(Section.revisions))
                                 .where(Topic.consultation_id == consultation_id)
                                 .order_by(OpinionGroup.state.desc(), OpinionGroup.position, OpinionGroup.id)).all()
     counts = db.session.execute(
@@ -214,10 +295,18 @@ def overview(consultation_id: int) -> list[tuple[Topic, list[GroupLine], int]]:
     unassigned = dict(db.session.execute(
         select(Comment.topic_id, func.count()).where(Comment.opinion_group_id.is_(None), Comment.status != "hidden")
         .group_by(Comment.topic_id)).all())
+    consultation = db.session.get(Consultation, consultation_id)
+    provisions: dict[int | None, str] = {}
+    if consultation is not None and consultation.kind == Kind.PUBCOM:
+        provisions = {sid: f"{path}　{heading}".strip() for sid, path, heading in section_choices(consultation_id)}
+        provisions[None] = str(_l("骨子全体"))
     lines: dict[int, list[GroupLine]] = {}
     for g in groups:
         c = by.get(g.id, {})
-        lines.setdefault(g.topic_id, []).append(GroupLine(g, sum(c.values()), c.get("published", 0)))
+        provision = provisions.get(g.section_id, "") if provisions else ""
+        if provisions and not provision and g.section is not None:  # a retired provision
+            provision = g.section.label
+        lines.setdefault(g.topic_id, []).append(GroupLine(g, sum(c.values()), c.get("published", 0), provision))
     return [(t, lines.get(t.id, []), unassigned.get(t.id, 0)) for t in topics]
 
 

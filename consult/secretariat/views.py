@@ -2,7 +2,7 @@
 values, and render or redirect (303 after every POST). Every staff view carries @requires."""
 
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,8 +15,9 @@ from ..consultation.models import Topic
 from ..consultation.services import current_consultation, ward_choices
 from ..core.codes import CHANNELS_BY_KIND as _BY_KIND
 from ..core.errors import InvalidInput
-from ..core.labels import (age_band_labels, channel_labels, group_state_labels, hide_reason_labels, relation_labels,
-                           response_category_labels, status_labels, verdict_labels, vote_labels)
+from ..core.labels import (age_band_labels, all_response_category_labels, channel_labels, group_state_labels,
+                           hide_reason_labels, relation_labels, response_category_labels, status_labels,
+                           verdict_labels, vote_labels)
 from ..extensions import db
 from ..participation.models import Comment
 from ..workshops.models import Workshop
@@ -68,13 +69,17 @@ def filter_options(consultation_id: int) -> dict:
 def template_helpers() -> dict:
     """What every secretariat template may use (also given by the CLI, outside a request)."""
     return {"pct": figures.pct, "ci": figures.ci, "channel_labels": channel_labels(), "status_labels": status_labels(),
-            "category_labels": response_category_labels(), "group_state_labels": group_state_labels(),
+            "category_labels": all_response_category_labels(), "group_state_labels": group_state_labels(),
             "can": can, "channels": CHANNELS}
 
 
 @bp.context_processor
 def _helpers():
-    return template_helpers()
+    helpers = template_helpers()
+    consultation = g.get("consultation")
+    if consultation is not None:  # a code both kinds use (reflect, other) reads as this kind's
+        helpers["category_labels"] = {**helpers["category_labels"], **response_category_labels(consultation.kind)}
+    return helpers
 
 
 def filter_or_errors(default_status: str = "active"):
@@ -285,10 +290,11 @@ def _group_form(consultation, group=None, *, values=None, errors=None, status=20
                                 .order_by(Topic.number)).all()
     if values is None:
         values = ({"title": group.title, "summary": group.summary, "answer": group.answer,
-                   "response_category": group.response_category or "", "position": str(group.position)}
+                   "response_category": group.response_category or "", "position": str(group.position),
+                   "section": groups.form_section_value(group)}
                   if group else {"topic": request.args.get("topic", ""), "position": "0"})
     return render_template("secretariat/group_form.html", group=group, topics=topics, values=values,
-                           errors=errors or {}), status
+                           errors=errors or {}, **groups.form_choices(consultation)), status
 
 
 @bp.route(STAFF + "/groups/new", methods=["GET", "POST"])

@@ -31,6 +31,10 @@ PUBLIC = {
     ("POST", "/receipt"): 422,
     ("GET", "/c/kumamoto-ward-offices-h26/results"): 404,  # results are public only once the consultation is closed
     ("GET", "/c/kumamoto-ward-offices-h26/results/open-data.csv"): 200,
+    # a public comment's result as a document and files: none for a deliberation
+    ("GET", "/c/kumamoto-ward-offices-h26/results/document"): 404,
+    ("GET", "/c/kumamoto-ward-offices-h26/results/result.csv"): 404,
+    ("GET", "/c/kumamoto-ward-offices-h26/results/result.xlsx"): 404,
     ("GET", "/reference/"): 200,
     ("GET", "/reference/budgets"): 200,
     ("GET", "/reference/staff-opinions"): 200,
