@@ -37,3 +37,23 @@ def test_down_to_the_first_schema_and_up_again_with_data(app, runner):
     assert db.session.execute(text("SELECT sum(n) FROM comment_rollup")).scalar_one() == before["comment"]
     if db.engine.dialect.name == "sqlite":
         assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+
+
+def test_a_database_of_the_single_consultation_site_upgrades_and_keeps_its_urls(app, runner):
+    """A database made before consultations had kinds (0007) upgrades with `flask db upgrade`: every
+    record stays, its consultation becomes a deliberation, and the old URLs lead into it."""
+    assert runner.invoke(args=["demo-data", "--participants", "10", "--comments", "20", "--votes", "20",
+                               "--no-staff"]).exit_code == 0
+    before = counts()
+    db.session.remove()
+    downgrade(directory=MIGRATIONS, revision="0007")
+    db.session.remove()
+    upgrade(directory=MIGRATIONS)
+    assert counts() == before
+    kinds = dict(db.session.execute(text("SELECT slug, kind FROM consultation")).all())
+    assert kinds["kumamoto-ward-offices-h26"] == "deliberation"
+    db.session.remove()
+    client = app.test_client()
+    old = client.get("/topics/roles?ward=chuo")
+    assert old.status_code == 308 and old.headers["Location"] == "/c/kumamoto-ward-offices-h26/topics/roles?ward=chuo"
+    assert client.get(old.headers["Location"]).status_code == 200

@@ -156,7 +156,8 @@ def comments():
                         current_app.config["API_MAX_PER_PAGE"], errors)
     if errors:
         return _invalid(InvalidInput(errors))
-    rows, total = published_page(topic=topic, ward_code=ward, page=page, per_page=per_page, options=(
+    rows, total = published_page(topic=topic, consultation=current_consultation(), ward_code=ward, page=page,
+                                 per_page=per_page, options=(
         selectinload(Comment.topic), selectinload(Comment.section), selectinload(Comment.proposal)))
     return jsonify(page=page, per_page=per_page, total=total, items=[{
         "id": c.id, "topic": c.topic.slug, "section": c.section.anchor if c.section else None,

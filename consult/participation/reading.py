@@ -10,7 +10,7 @@ from .models import Comment, Support
 from .versions import comments_version
 
 
-def published_page(*, topic: Topic | None = None, ward_code: str | None = None, page: int = 1,
+def published_page(*, topic: Topic | None = None, consultation=None, ward_code: str | None = None, page: int = 1,
                    per_page: int = 20, options: tuple = ()):
     """One page of published comments, newest first, with their support counts; and the total.
 
@@ -21,9 +21,12 @@ def published_page(*, topic: Topic | None = None, ward_code: str | None = None, 
     conditions = [Comment.status == "published"]
     if topic is not None:
         conditions.append(Comment.topic_id == topic.id)
+    elif consultation is not None:  # every topic of one consultation, never another's
+        conditions.append(Comment.topic_id.in_(select(Topic.id).where(Topic.consultation_id == consultation.id)))
     if ward_code:
         conditions.append(Comment.ward_code == ward_code)
-    total = _count(("published", topic.id if topic else None, ward_code or None),
+    total = _count(("published", topic.id if topic else None, consultation.id if consultation else None,
+                    ward_code or None),
                    select(func.count(Comment.id)).where(*conditions))
     ids = db.session.scalars(select(Comment.id).where(*conditions)
                              .order_by(Comment.created_at_utc.desc(), Comment.id.desc())

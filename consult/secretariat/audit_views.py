@@ -12,12 +12,17 @@ from werkzeug.routing import BuildError
 from .. import audit
 from ..auth.permissions import requires
 from ..auth.views import add_staff_link
+from ..consultation.context import consultation_id_of
+from ..consultation.models import Consultation, Meeting, Proposal, Section
 from ..core.fields import parse_date
 from ..core.labels import (audit_action_labels, audit_field_labels, audit_target_labels, group_state_labels,
                            phase_labels, status_labels, workshop_state_labels)
 from ..extensions import db
 from ..i18n import to_jst
+from ..participation.models import Comment
+from ..workshops.models import Workshop
 from . import bp
+from .models import OpinionGroup
 from .exports import download, filename
 from .exports.csv import csv_chunks
 from .exports.formulas import inert
@@ -98,13 +103,22 @@ class Reader:
         return _value_text(field, value, self.codes, self.words)
 
 
+TARGET_MODELS = {"comment": Comment, "opinion_group": OpinionGroup, "workshop": Workshop, "section": Section,
+                 "proposal": Proposal, "meeting": Meeting}
+
+
 def _target_url(event) -> str | None:
+    """The page of the record an event is about, inside the consultation the record belongs to."""
     page = TARGET_PAGES.get(event.target_type)
     ident = small_int(event.target_id)
     if page is None or ident is None:
         return None
+    record = db.session.get(TARGET_MODELS[event.target_type], ident)
+    consultation = db.session.get(Consultation, consultation_id_of(record)) if record is not None else None
+    if consultation is None:
+        return None  # deleted since: the log still says what it was
     try:
-        return url_for(page[0], **{page[1]: ident})
+        return url_for(page[0], consultation_slug=consultation.slug, **{page[1]: ident})
     except BuildError:
         return None
 

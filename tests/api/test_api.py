@@ -38,17 +38,31 @@ def test_the_document_is_valid_openapi(spec):
 
 
 @pytest.mark.parametrize("path, doc_path", [
-    ("/api/v1/consultations/kumamoto-ward-offices-h26/topics", "/c/kumamoto-ward-offices-h26/topics"),
-    ("/api/v1/consultations/kumamoto-ward-offices-h26/topics/roles", "/c/kumamoto-ward-offices-h26/topics/{slug}"),
+    ("/api/v1/consultations", "/consultations"),
+    ("/api/v1/consultations/kumamoto-ward-offices-h26/topics", "/consultations/{consultation}/topics"),
+    ("/api/v1/consultations/jichi-kihon-jorei-h26/topics", "/consultations/{consultation}/topics"),
+    ("/api/v1/consultations/kumamoto-ward-offices-h26/topics/roles", "/consultations/{consultation}/topics/{slug}"),
     ("/api/v1/reference/ward-budgets", "/reference/ward-budgets"),
     ("/api/v1/reference/staff-opinions", "/reference/staff-opinions"),
     ("/api/v1/reference/other-cities", "/reference/other-cities"),
-    ("/api/v1/consultations/kumamoto-ward-offices-h26/comments", "/comments"),
+    ("/api/v1/consultations/kumamoto-ward-offices-h26/comments", "/consultations/{consultation}/comments"),
+    ("/api/v1/consultations/jichi-kihon-jorei-h26/comments", "/consultations/{consultation}/comments"),
 ])
 def test_every_get_matches_its_schema(client, spec, path, doc_path):
     response = client.get(path)
     assert response.status_code == 200
     conforms(spec, response_schema(spec, doc_path, "get", 200), response.get_json())
+
+
+def test_the_api_lists_both_kinds_and_keeps_their_comments_apart(client):
+    listed = {c["slug"]: c for c in client.get("/api/v1/consultations").get_json()["consultations"]}
+    assert listed["kumamoto-ward-offices-h26"]["kind"] == "deliberation"
+    assert listed["jichi-kihon-jorei-h26"]["kind"] == "pubcom"
+    deliberation = client.get("/api/v1/consultations/kumamoto-ward-offices-h26/comments?per_page=100").get_json()
+    pubcom = client.get("/api/v1/consultations/jichi-kihon-jorei-h26/comments?per_page=100").get_json()
+    assert {c["topic"] for c in pubcom["items"]} <= {"document"}
+    assert "document" not in {c["topic"] for c in deliberation["items"]}
+    assert client.get("/api/v1/consultations/no-such-one/topics").status_code == 404
 
 
 def test_budgets_in_the_api_add_up(client):
@@ -138,7 +152,7 @@ def test_page_sizes_come_from_the_settings(client, spec, participant, topic):
     assert default["per_page"] == 2 and len(default["items"]) == 2
     assert len(client.get("/api/v1/consultations/kumamoto-ward-offices-h26/comments?per_page=3").get_json()["items"]) == 3
     assert client.get("/api/v1/consultations/kumamoto-ward-offices-h26/comments?per_page=4").status_code == 422
-    schema = spec["paths"]["/comments"]["get"]["parameters"]
+    schema = spec["paths"]["/consultations/{consultation}/comments"]["get"]["parameters"]
     assert {"minimum": 1, "maximum": 3, "default": 2}.items() <= next(
         q for q in schema if q["name"] == "per_page")["schema"].items()
     page = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)

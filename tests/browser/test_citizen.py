@@ -27,7 +27,7 @@ def vote_then_change(page, key: str, first: str, then: str, *, keyboard: bool = 
 
 def test_comment_and_vote_on_a_phone_with_the_keyboard_only(server, phone):
     page = phone
-    page.goto(server + "/")
+    page.goto(server + "/c/kumamoto-ward-offices-h26/")
     # Keyboard only: Tab to the first topic link and follow it.
     for _ in range(40):
         page.keyboard.press("Tab")

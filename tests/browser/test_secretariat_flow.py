@@ -95,7 +95,8 @@ def test_moderate_group_answer_export_and_print(app, citizens, server, desktop):
     sign_in(page, server, "jimukyoku@example.jp")
     page.set_default_timeout(10_000)
 
-    # Moderation, from the staff home: three waiting; the telephone number is flagged in the list.
+    # Moderation, from the consultation's staff page: three waiting; the telephone number is flagged.
+    page.get_by_role("link", name="区役所等の在り方の基本的な考え方（中間取りまとめ）へのご意見").click()
     page.get_by_role("link", name="ご意見の確認（公開・非公開）").click()
     expect(page.get_by_text("確認待ち 3件")).to_be_visible()
     personal_no = citizens["personal"][1]
@@ -111,7 +112,7 @@ def test_moderate_group_answer_export_and_print(app, citizens, server, desktop):
     expect(page.locator("dl.confirm .status")).to_have_text("公開")
 
     # 2. Mask the telephone number: the proposed text has it masked; the original stays beside it.
-    page.goto(f"{server}/staff/moderation/{citizens['personal'][0]}")
+    page.goto(f"{server}/staff/c/kumamoto-ward-offices-h26/moderation/{citizens['personal'][0]}")
     published_text = page.get_by_role("textbox", name="公開する文")
     expect(published_text).to_have_value(MASKED)
     published_text.fill("")  # an empty text is refused, and nothing changes
@@ -127,7 +128,7 @@ def test_moderate_group_answer_export_and_print(app, citizens, server, desktop):
     expect(current).to_have_text(MASKED)
 
     # 3. Reject the advert: "other" without a note is refused, then a standard reason.
-    page.goto(f"{server}/staff/moderation/{citizens['advert'][0]}")
+    page.goto(f"{server}/staff/c/kumamoto-ward-offices-h26/moderation/{citizens['advert'][0]}")
     page.get_by_label("理由").select_option(label="その他")
     page.get_by_role("button", name="非公開にする").click()
     expect(page.locator("#note-error")).to_contain_text("「その他」を選んだときは、理由を補足に書いてください。")
@@ -302,14 +303,14 @@ def test_errors_audit_log_and_public_results_have_no_axe_violations(reviewed, se
     sign_in(page, server, "review@example.jp")
 
     # A comment's moderation page with an error: "other" as the reason, and no note.
-    page.goto(f"{server}/staff/moderation/{reviewed['plain'][0]}")
+    page.goto(f"{server}/staff/c/kumamoto-ward-offices-h26/moderation/{reviewed['plain'][0]}")
     page.locator("#reason").select_option("other")
     page.locator("form", has=page.locator("#reason")).locator("button[type=submit]").click()
     expect(page.locator("#note-error")).to_be_visible()
     expect(page.locator("#note")).to_have_attribute("aria-invalid", "true")
     axe.check("moderation with an error")
     # The moderation list with an error: hiding without a reason.
-    page.goto(f"{server}/staff/moderation")
+    page.goto(f"{server}/staff/c/kumamoto-ward-offices-h26/moderation")
     page.locator(f"#c{reviewed['plain'][0]}").check()
     page.locator("input[name=action][value=hide]").check()
     page.locator(".bulk-actions button[type=submit]").click()
@@ -318,7 +319,7 @@ def test_errors_audit_log_and_public_results_have_no_axe_violations(reviewed, se
     expect(page.locator(f"#c{reviewed['plain'][0]}")).to_be_checked()  # the choice is kept
     axe.check("moderation list with an error")
     # The dashboard with a filter error (an impossible date).
-    page.goto(f"{server}/staff/review?ward=chuo&from=2014-02-30")
+    page.goto(f"{server}/staff/c/kumamoto-ward-offices-h26/review?ward=chuo&from=2014-02-30")
     expect(page.locator("#f-from")).to_have_attribute("aria-invalid", "true")
     axe.check("review with a filter error")
 

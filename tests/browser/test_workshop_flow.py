@@ -502,7 +502,7 @@ def test_the_projector_fits_a_16_9_screen_with_300_notes(app, server, browser, t
     page = context.new_page()
     try:
         sign_in(page, server, "fac-pj@example.jp")
-        page.goto(f"{server}/staff/workshops/{workshop.id}/projector")
+        page.goto(f"{server}/staff/c/kumamoto-ward-offices-h26/workshops/{workshop.id}/projector")
         page.wait_for_timeout(500)
         page.screenshot(path=str(tmp_path / "projector-1920.png"))  # to look at when it fails
         assert int(page.locator("#pj-notes").inner_text()) >= 300

@@ -84,7 +84,7 @@ def _editing_screens(page, server, section_id, proposal_id, anchor):
     assert "第2版として保存しました" in page.content()
 
     found = {}
-    for lang, path in [(lang, path) for lang in ("en", "ja") for path in ["/staff/c/kumamoto-ward-offices-h26/", "/staff/c/kumamoto-ward-offices-h26/settings", "/staff/c/kumamoto-ward-offices-h26/meetings",
+    for lang, path in [(lang, path) for lang in ("en", "ja") for path in ["/staff/c/kumamoto-ward-offices-h26/content", "/staff/c/kumamoto-ward-offices-h26/settings", "/staff/c/kumamoto-ward-offices-h26/meetings",
                  "/staff/c/kumamoto-ward-offices-h26/phase", "/staff/c/kumamoto-ward-offices-h26/topics/counters",
                  "/staff/c/kumamoto-ward-offices-h26/topics/counters/settings", "/staff/c/kumamoto-ward-offices-h26/topics/counters/sections/new",
                  f"/staff/c/kumamoto-ward-offices-h26/sections/{section_id}", f"/staff/c/kumamoto-ward-offices-h26/sections/{section_id}/history",

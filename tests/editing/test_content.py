@@ -11,7 +11,7 @@ from consult.extensions import db
 
 def test_overview_lists_the_topics_and_links(staff):
     client, _user = staff()
-    html = client.get("/staff/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
+    html = client.get("/staff/c/kumamoto-ward-offices-h26/content").get_data(as_text=True)
     assert "意見募集の編集" in html and "審議事項1" in html
     assert "/staff/c/kumamoto-ward-offices-h26/phase" in html and "/staff/c/kumamoto-ward-offices-h26/import" in html
 
@@ -24,7 +24,7 @@ def test_staff_home_links_to_editing(staff):
 
 def test_facilitators_may_not_edit(staff):
     client, _user = staff("facilitator")
-    assert client.get("/staff/c/kumamoto-ward-offices-h26/").status_code == 403
+    assert client.get("/staff/c/kumamoto-ward-offices-h26/content").status_code == 403
     assert client.post("/staff/c/kumamoto-ward-offices-h26/settings", data={"title": "x"}).status_code == 403
 
 

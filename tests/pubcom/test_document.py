@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from consult.consultation.models import Consultation, Section
 from consult.extensions import db
 from consult.participation.models import Comment
-from consult.seeded_pubcom.provisions import document_topic
+from consult.pubcom.provisions import document_topic
 from tests.conftest import valid_comment
 
 from .conftest import DELIBERATION, FORM, PAGE, PUBCOM
