@@ -17,6 +17,8 @@ STAFF_PREFIXES = ("/staff",)
 def _staff_rules(app):
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
+        if rule.endpoint.startswith("legacy_"):
+            continue  # the old single-consultation URLs: a redirect into the first, checked there
         if rule.rule.startswith(STAFF_PREFIXES) or hasattr(view, "permission"):
             yield rule, view
 
@@ -25,6 +27,8 @@ def _url(rule):
     values = {}
     for arg in rule.arguments:
         values[arg] = 999999 if isinstance(rule._converters[arg], IntegerConverter) else "zz-unknown"
+    if "consultation_slug" in values:  # a real consultation, so that the role is what is checked
+        values["consultation_slug"] = "kumamoto-ward-offices-h26"
     path = rule.rule
     for arg, value in values.items():
         path = path.replace(f"<int:{arg}>", str(value)).replace(f"<{arg}>", str(value))
