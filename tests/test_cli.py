@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from consult.extensions import db
+from consult.seed.demo import PUBCOM_OPINIONS
 from consult.participation.models import Comment, Participant, Vote
 from tests.conftest import confirm_and_submit
 
@@ -14,7 +15,8 @@ def _count(model, *where):
 def test_demo_data_is_labelled_and_sized(runner, client):
     result = runner.invoke(args=["demo-data", "--participants", "30", "--comments", "50", "--votes", "80"])
     assert result.exit_code == 0, result.output
-    assert _count(Participant) == 30 and _count(Comment) == 50 and _count(Vote) == 80
+    # and the public comment's few labelled demo opinions, besides the 50 asked for
+    assert _count(Participant) == 30 and _count(Comment) == 50 + len(PUBCOM_OPINIONS) and _count(Vote) == 80
     assert _count(Comment, Comment.is_demo.is_(False)) == 0
     assert _count(Participant, Participant.is_demo.is_(False)) == 0
     html = client.get("/c/kumamoto-ward-offices-h26/topics/roles").get_data(as_text=True)
@@ -33,5 +35,5 @@ def test_if_empty_skips_when_participation_exists(runner):
     runner.invoke(args=["demo-data", "--participants", "5", "--comments", "5", "--votes", "5"])
     result = runner.invoke(args=["demo-data", "--if-empty"])
     assert result.exit_code == 0 and "nothing added" in result.output
-    assert _count(Comment) == 5
+    assert _count(Comment) == 5 + len(PUBCOM_OPINIONS)
 

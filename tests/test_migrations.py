@@ -7,6 +7,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from consult.extensions import db
+from consult.seed.demo import PUBCOM_OPINIONS
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "migrations")
 TABLES = ["participant", "comment", "support", "vote"]
@@ -22,7 +23,7 @@ def test_down_to_the_first_schema_and_up_again_with_data(app, runner):
                                  "--no-staff"])
     assert result.exit_code == 0, result.output
     before = counts()
-    assert before["comment"] == 60 and before["vote"] > 0 and before["support"] > 0
+    assert before["comment"] == 60 + len(PUBCOM_OPINIONS) and before["vote"] > 0 and before["support"] > 0
     db.session.remove()
 
     downgrade(directory=MIGRATIONS, revision="0001")

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from consult.consultation.models import Meeting, Proposal, Section, Topic, Ward
+from consult.consultation.models import Consultation, Meeting, Proposal, Section, Topic, Ward
 from consult.extensions import db
 from consult.reference.models import (BudgetItem, OtherCity, OtherCityProject, ReferenceDocument,
                                       StaffOpinion, WardBudget)
@@ -79,7 +79,8 @@ def test_other_cities_in_source_order(app):
 
 
 def test_topics_sections_and_proposals(app):
-    topics = db.session.scalars(select(Topic).order_by(Topic.number)).all()
+    topics = db.session.scalars(select(Topic).join(Topic.consultation)
+                                .where(Consultation.slug == "kumamoto-ward-offices-h26").order_by(Topic.number)).all()
     assert [t.title for t in topics] == [
         "区役所・本庁の責務、役割", "区役所と本庁の役割分担、連携",
         "区役所等におけるまちづくりの取り組み、体制、支援の在り方", "区役所等における行政窓口の在り方"]

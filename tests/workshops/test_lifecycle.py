@@ -19,7 +19,7 @@ def test_whole_life_cycle(app, staff):
     client, facilitator = staff("facilitator")
 
     # The console is on the staff home, and lists the five seeded October workshops.
-    assert "/staff/c/kumamoto-ward-offices-h26/workshops/" in client.get("/staff/c/kumamoto-ward-offices-h26/content").get_data(as_text=True)
+    assert "/staff/c/kumamoto-ward-offices-h26/workshops/" in client.get("/staff/c/kumamoto-ward-offices-h26/").get_data(as_text=True)
     index = client.get("/staff/c/kumamoto-ward-offices-h26/workshops/").get_data(as_text=True)
     for ward in ("中央区", "東区", "西区", "南区", "北区"):
         assert f"{ward} 市民向けワークショップ" in index
