@@ -8,10 +8,11 @@ from typing import Mapping
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ..audit import record, snapshot
-from ..auth.models import ROLES, User
+from ..auth.models import ROLES, StaffAssignment, User
+from ..consultation.models import Consultation
 from ..auth.services import MIN_PASSWORD_LENGTH, normalise_email
 from ..core import fields
 from ..core.errors import InvalidInput
@@ -69,14 +70,42 @@ def update_account(admin: User, user: User, data: Mapping) -> bool:
         fields.add(errors, "role", _l("自分のアカウントの管理者の役割を外したり、停止したりはできません。別の管理者に依頼してください。"))
     if errors:
         raise InvalidInput(errors)
-    before = snapshot(user, AUDIT_FIELDS)
+    assigned = _assignments(data, errors)
+    if errors:
+        raise InvalidInput(errors)
+    before = {**snapshot(user, AUDIT_FIELDS), "consultations": assigned_ids(user)}
     for name, value in values.items():
         setattr(user, name, value)
-    after = snapshot(user, AUDIT_FIELDS)
+    if assigned is not None:
+        _assign(user, assigned)
+    after = {**snapshot(user, AUDIT_FIELDS), "consultations": assigned_ids(user)}
     if after == before:
         return False
     record(admin, "user.update", "user", user.id, before=before, after=after)
     return True
+
+
+def assigned_ids(user: User) -> list[int]:
+    return sorted(db.session.scalars(select(StaffAssignment.consultation_id)
+                                     .where(StaffAssignment.user_id == user.id)).all())
+
+
+def _assignments(data: Mapping, errors: dict) -> list[int] | None:
+    """The consultations ticked on the form (None when the form has no such field: left as is)."""
+    if "assignments_shown" not in data:
+        return None
+    raw = data.getlist("consultations") if hasattr(data, "getlist") else data.get("consultations", [])
+    known = set(db.session.scalars(select(Consultation.id)).all())
+    ids = sorted({int(v) for v in raw if isinstance(v, str) and v.isdigit() and len(v) < 10})
+    if any(i not in known for i in ids) or len(ids) != len(set(raw)):
+        fields.add(errors, "consultations", _l("担当の意見募集は一覧から選んでください。"))
+    return ids
+
+
+def _assign(user: User, ids: list[int]) -> None:
+    db.session.execute(delete(StaffAssignment).where(StaffAssignment.user_id == user.id))
+    db.session.add_all([StaffAssignment(user_id=user.id, consultation_id=i) for i in ids])
+    db.session.flush()
 
 
 def _serializer() -> URLSafeTimedSerializer:

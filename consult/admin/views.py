@@ -4,11 +4,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..auth.models import ROLES, User
 from ..auth.permissions import requires
 from ..auth.services import MIN_PASSWORD_LENGTH
 from ..auth.views import add_staff_link
+from ..consultation.models import Consultation
 from ..core.errors import InvalidInput
 from ..core.labels import role_labels
 from ..extensions import db
@@ -36,8 +38,9 @@ def users():
 
 
 def _form(template, *, user=None, values=None, errors=None, status=200):
+    consultations = db.session.scalars(select(Consultation).order_by(Consultation.id.desc())).all()
     return render_template(template, user=user, values=values or {}, errors=errors or {}, roles=ROLES,
-                           role_labels=role_labels()), status
+                           role_labels=role_labels(), consultations=consultations), status
 
 
 @bp.route("/staff/users/new", methods=["GET", "POST"])
@@ -58,13 +61,15 @@ def user_new():
 def user_edit(user_id: int):
     user = _user_or_404(user_id)
     if request.method == "GET":
-        values = {"name": user.name, "role": user.role, "active": "1" if user.active else ""}
+        values = {"name": user.name, "role": user.role, "active": "1" if user.active else "",
+                  "consultations": [str(i) for i in services.assigned_ids(user)]}
         return _form("admin/user_edit.html", user=user, values=values)
     try:
         changed = services.update_account(current_user, user, request.form)
     except InvalidInput as exc:
         db.session.rollback()
-        return _form("admin/user_edit.html", user=user, values=request.form.to_dict(), errors=exc.errors, status=422)
+        values = {**request.form.to_dict(), "consultations": request.form.getlist("consultations")}
+        return _form("admin/user_edit.html", user=user, values=values, errors=exc.errors, status=422)
     flash(_("アカウントを保存しました。") if changed else _("変更はありませんでした。"), "success")
     return redirect(url_for(".users"), code=303)
 

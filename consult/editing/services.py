@@ -36,7 +36,7 @@ POPULATION_MAX = 10_000_000
 MEETING_KINDS = ("meeting", "workshops", "publication")
 AUDIT_PREFIXES = ("consultation.", "meeting.", "topic.", "section.", "proposal.", "ward.", "import.")
 
-CONSULTATION_AUDIT = ("title", "body", "premoderation")
+CONSULTATION_AUDIT = ("title", "body", "premoderation", "accept_anonymous")
 MEETING_AUDIT = ("key", "kind", "number", "title", "agenda", "starts_on", "month_part")
 TOPIC_AUDIT = ("title", "title_en", "lead", "summary_notice")
 PROPOSAL_AUDIT = ("key", "position", "text", "withdrawn_at_utc")
@@ -71,7 +71,8 @@ def safe_markdown(source: str) -> Markup:
 
 def consultation_values(consultation: Consultation) -> dict:
     return {"title": consultation.title, "body": consultation.body,
-            "premoderation": "1" if consultation.premoderation else ""}
+            "premoderation": "1" if consultation.premoderation else "",
+            "accept_anonymous": "1" if consultation.accept_anonymous else ""}
 
 
 @action
@@ -84,6 +85,8 @@ def update_consultation(consultation: Consultation, data: Mapping, user) -> bool
         raise InvalidInput(errors)
     before = audit.snapshot(consultation, CONSULTATION_AUDIT)
     consultation.title, consultation.body, consultation.premoderation = title, body, premoderation
+    if consultation.is_pubcom:  # 匿名意見の取扱い: only a public comment keeps a register
+        consultation.accept_anonymous = fields.checkbox(data, "accept_anonymous")
     after = audit.snapshot(consultation, CONSULTATION_AUDIT)
     if before == after:
         return False

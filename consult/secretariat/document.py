@@ -29,7 +29,8 @@ CHANNELS = _BY_KIND["deliberation"]
 QUOTES_PER_TOPIC = 3
 QUOTE_MAX = 200
 
-CHANNEL_SHORT = {"web": "ウェブ", "workshop": "WS", "paper": "紙"}
+CHANNEL_SHORT = {"web": "ウェブ", "workshop": "WS", "paper": "紙", "briefing": "説明会", "post": "郵送", "fax": "FAX",
+                 "email": "メール", "counter": "窓口"}
 VOTE_SHORT = {"agree": "賛", "disagree": "反", "pass": "他"}
 
 

@@ -25,8 +25,10 @@ from . import bp, charts, document, figures, flags, groups, moderation, stats
 from .filters import ReviewFilter, parse_filter, small_int, status_choices
 from .models import OpinionGroup
 
-# The deliberation's channels, the review's columns. (A public comment's result counts its own.)
-CHANNELS = _BY_KIND["deliberation"]
+def kind_channels() -> tuple[str, ...]:
+    """The channels the request's consultation takes, the review's columns."""
+    consultation = g.get("consultation")
+    return _BY_KIND[consultation.kind if consultation is not None else "deliberation"]
 
 PER_PAGE = 50
 
@@ -62,7 +64,7 @@ def filter_options(consultation_id: int) -> dict:
                                 .order_by(Topic.number)).all()
     workshops = db.session.execute(select(Workshop.id, Workshop.title).where(Workshop.consultation_id == consultation_id)
                                    .order_by(Workshop.starts_at_utc, Workshop.id)).all()
-    return {"topics": topics, "wards": ward_choices(), "channels": channel_labels("deliberation"), "statuses": status_choices(),
+    return {"topics": topics, "wards": ward_choices(), "channels": {c: channel_labels()[c] for c in kind_channels()}, "statuses": status_choices(),
             "workshops": workshops, "groups": groups.groups_for_select(consultation_id)}
 
 
@@ -70,7 +72,7 @@ def template_helpers() -> dict:
     """What every secretariat template may use (also given by the CLI, outside a request)."""
     return {"pct": figures.pct, "ci": figures.ci, "channel_labels": channel_labels(), "status_labels": status_labels(),
             "category_labels": all_response_category_labels(), "group_state_labels": group_state_labels(),
-            "can": can, "channels": CHANNELS}
+            "can": can, "channels": kind_channels()}
 
 
 @bp.context_processor
@@ -132,9 +134,9 @@ def dashboard():
         days=days, relations=stats.relations(f, people), ages=stats.age_bands(f, people), vote_labels=votes,
         relation_labels=relation_labels(), age_band_labels=age_band_labels(), verdicts=verdict_labels(),
         channel_chart=charts.stacked_chart(
-            [(_("ご意見"), [totals.comments[c] for c in CHANNELS]), (_("参加者（延べ）"), [totals.participants[c] for c in CHANNELS]),
-             (_("賛否"), [totals.votes[c] for c in CHANNELS])],
-            [(document.CHANNEL_SHORT[c], str(channels[c])) for c in CHANNELS],
+            [(_("ご意見"), [totals.comments[c] for c in kind_channels()]), (_("参加者（延べ）"), [totals.participants[c] for c in kind_channels()]),
+             (_("賛否"), [totals.votes[c] for c in kind_channels()])],
+            [(document.CHANNEL_SHORT[c], str(channels[c])) for c in kind_channels()],
             title=_("経路別のご意見・参加者・賛否の数"), chart_id="channels"),
         rep_chart=document.representativeness_chart(rep, chart_id="rep"),
         time_chart=charts.grouped_chart(

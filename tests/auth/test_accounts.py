@@ -3,12 +3,14 @@ which the person sets their password, last login shown; every change in the audi
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consult.audit import AuditEvent
 from consult.auth.models import User
 from consult.auth.services import create_user
+from consult.consultation.models import Consultation, Topic
 from consult.extensions import db
+from consult.participation.models import Comment
 
 PASSWORD = "a long enough password"
 
@@ -76,3 +78,59 @@ def test_only_admins_manage_accounts(app):
     assert secretariat.get("/staff/users").status_code == 403
     assert secretariat.post("/staff/users/new", data={"email": "x@example.jp", "role": "admin"}).status_code == 403
     assert app.test_client().get("/password/forged.token").status_code == 404
+
+
+def test_staff_assigned_to_one_consultation_get_403_on_the_others(app):
+    admin, _admin = _signed_in(app, "admin")
+    facilitator, person = _signed_in(app, "facilitator")
+    ids = dict(db.session.execute(select(Consultation.slug, Consultation.id)).all())
+    # Unassigned: every consultation.
+    assert facilitator.get("/staff/c/jichi-kihon-jorei-h26/").status_code == 200
+    response = admin.post(f"/staff/users/{person.id}", data={
+        "name": "", "role": "facilitator", "active": "1", "assignments_shown": "1",
+        "consultations": [str(ids["kumamoto-ward-offices-h26"])]})
+    assert response.status_code == 303
+    assert facilitator.get("/staff/c/kumamoto-ward-offices-h26/workshops/").status_code == 200
+    assert facilitator.get("/staff/c/jichi-kihon-jorei-h26/").status_code == 403
+    assert facilitator.get("/staff/c/jichi-kihon-jorei-h26/briefings").status_code == 403
+    home = facilitator.get("/staff").get_data(as_text=True)
+    assert "/staff/c/kumamoto-ward-offices-h26/" in home and "/staff/c/jichi-kihon-jorei-h26/" not in home
+    # Admins always work on all; an unknown consultation on the form is refused, nothing changed.
+    assert admin.get("/staff/c/jichi-kihon-jorei-h26/").status_code == 200
+    refused = admin.post(f"/staff/users/{person.id}", data={
+        "name": "", "role": "facilitator", "active": "1", "assignments_shown": "1", "consultations": ["999999"]})
+    assert refused.status_code == 422 and "担当の意見募集は一覧から選んでください" in refused.get_data(as_text=True)
+    assert facilitator.get("/staff/c/jichi-kihon-jorei-h26/").status_code == 403
+
+
+def test_the_secretariat_creates_and_copies_consultations_in_the_browser(app):
+    secretariat, _user = _signed_in(app, "secretariat")
+    form = secretariat.get("/staff/consultations/new")
+    assert form.status_code == 200
+    made = secretariat.post("/staff/consultations/new", data={"kind": "pubcom", "slug": "sogo-keikaku-2015",
+                                                              "title": "総合計画への意見募集"})
+    assert made.status_code == 303 and made.headers["Location"] == "/staff/c/sogo-keikaku-2015/"
+    created = db.session.scalar(select(Consultation).where(Consultation.slug == "sogo-keikaku-2015"))
+    assert created.kind == "pubcom" and created.phase == "draft"
+    # A duplicate slug, a copy from nowhere: the form again, with what was typed, nothing created.
+    again = secretariat.post("/staff/consultations/new", data={"kind": "pubcom", "slug": "sogo-keikaku-2015",
+                                                               "title": "二つ目"})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 422 and "ほかの意見募集で使われています" in html and 'value="二つ目"' in html
+    nowhere = secretariat.post("/staff/consultations/new", data={"copy_from": "nope", "slug": "x-copy",
+                                                                 "title": "写し"})
+    assert nowhere.status_code == 422 and "見つかりません" in nowhere.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Consultation)) == 3
+    # A copy takes the structure and none of the participation.
+    copied = secretariat.post("/staff/consultations/new", data={"copy_from": "kumamoto-ward-offices-h26",
+                                                                "slug": "ward-offices-2015", "title": "来年度"})
+    assert copied.status_code == 303
+    copy = db.session.scalar(select(Consultation).where(Consultation.slug == "ward-offices-2015"))
+    assert copy.kind == "deliberation" and [t.slug for t in copy.topics] == [
+        t.slug for t in db.session.scalar(select(Consultation).where(Consultation.slug == "kumamoto-ward-offices-h26")).topics]
+    assert db.session.scalar(select(func.count()).select_from(Comment).join(Topic)
+                             .where(Topic.consultation_id == copy.id)) == 0
+    # Archived: off the public list, still there.
+    assert secretariat.post("/staff/c/ward-offices-2015/archive").status_code == 303
+    assert "ward-offices-2015" not in app.test_client().get("/?all=1").get_data(as_text=True)
+    assert app.test_client().get("/c/ward-offices-2015/").status_code == 200

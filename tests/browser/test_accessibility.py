@@ -4,7 +4,8 @@ import pytest
 
 from tests.browser.a11y import record, violations
 
-PUBLIC_PAGES = ["/", "/c/kumamoto-ward-offices-h26/topics/roles", "/c/kumamoto-ward-offices-h26/topics/counters", "/c/kumamoto-ward-offices-h26/topics/community", "/c/kumamoto-ward-offices-h26/topics/cooperation",
+PUBLIC_PAGES = ["/?all=1", "/c/kumamoto-ward-offices-h26/", "/c/jichi-kihon-jorei-h26/",
+                "/c/jichi-kihon-jorei-h26/topics/document", "/c/kumamoto-ward-offices-h26/topics/roles", "/c/kumamoto-ward-offices-h26/topics/counters", "/c/kumamoto-ward-offices-h26/topics/community", "/c/kumamoto-ward-offices-h26/topics/cooperation",
                 "/c/kumamoto-ward-offices-h26/topics/counters/comment", "/reference/", "/reference/budgets", "/reference/staff-opinions",
                 "/reference/other-cities", "/reference/organisation", "/reference/ordinance", "/privacy",
                 "/accessibility", "/login", "/no-such-page"]

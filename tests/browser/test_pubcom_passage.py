@@ -34,7 +34,7 @@ def open_pubcom(database_url):
 
 def test_select_a_passage_and_comment_on_it(open_pubcom, server, desktop):
     page = desktop
-    page.goto(server + f"/c/{PUBCOM}/c/kumamoto-ward-offices-h26/topics/document")
+    page.goto(server + f"/c/{PUBCOM}/topics/document")
     assert violations(page) == []
     body = page.locator("#ch6-1-2-2 .provision__body")
     assert body.inner_text().startswith("②地域の課題")

@@ -76,11 +76,11 @@ def _editing_screens(page, server, section_id, proposal_id, anchor):
     _sign_in(page, server, "editor@example.jp")
 
     # A revision through the form, so that history and diff have something to show.
-    page.goto(f"{server}/staff/consultation/sections/{section_id}")
+    page.goto(f"{server}/staff/c/kumamoto-ward-offices-h26/sections/{section_id}")
     body = page.get_by_role("textbox", name="本文（Markdown）")
     body.fill(body.input_value().replace("出張所", "支所") + "\n\n**追加の段落**")
     page.get_by_role("button", name="新しい版として保存する").click()
-    page.wait_for_url(f"**/staff/consultation/topics/counters#section-{section_id}")
+    page.wait_for_url(f"**/staff/c/kumamoto-ward-offices-h26/topics/counters#section-{section_id}")
     assert "第2版として保存しました" in page.content()
 
     found = {}

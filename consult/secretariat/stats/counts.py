@@ -14,8 +14,8 @@ from ...extensions import db
 from ...participation.models import Comment, CommentRollup, Participant, Vote, VoteRollup
 from ..filters import ReviewFilter
 
-# The deliberation's channels, the review's columns. (A public comment's result counts its own.)
-CHANNELS = _BY_KIND["deliberation"]
+# Every channel has its count (0 where a kind takes none); pages print their kind's columns.
+CHANNELS = tuple(dict.fromkeys(c for channels in _BY_KIND.values() for c in channels))
 
 Z95 = 1.959963984540054  # the standard normal quantile for a two-sided 95 % interval
 HEAT_LEVELS = 5

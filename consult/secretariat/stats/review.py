@@ -15,8 +15,8 @@ from ..filters import ReviewFilter
 from ..models import GroupState, OpinionGroup
 from .counts import _comment_counts, _wards
 
-# The deliberation's channels, the review's columns. (A public comment's result counts its own.)
-CHANNELS = _BY_KIND["deliberation"]
+# Every channel has its count (0 where a kind takes none); pages print their kind's columns.
+CHANNELS = tuple(dict.fromkeys(c for channels in _BY_KIND.values() for c in channels))
 
 
 # --- for the review document and the workbook ---------------------------------------------
