@@ -392,3 +392,28 @@ def import_document(consultation: Consultation, provisions: list[Provision], use
     if counts["create"] or counts["revise"] or counts["remove"]:
         record(user, "document.import", "topic", topic.id, after=counts)
     return counts
+
+
+def document_text(topic: Topic | None) -> str:
+    """The document as it stands, written out as the text ``parse_document`` reads, for staff to
+    edit and import again (the provisions not retired, their current revisions)."""
+    if topic is None:
+        return ""
+    lines: list[str] = []
+    for section in topic.sections:
+        if section.retired_at_utc is not None:
+            continue
+        current = section.current
+        if section.label.startswith("第"):  # a chapter: its editorial note 【…】 comes first
+            if current.body:
+                lines.extend(current.body.splitlines())
+            lines.append(f"{section.label} {current.heading}".strip())
+        elif section.label.startswith("※"):
+            lines.append(f"{section.label}「{current.heading}」")
+            lines.extend(current.body.splitlines())
+        elif section.depth == DEPTHS[ARTICLE]:
+            lines.append(f"{section.label} {current.heading}".strip())
+            lines.extend(current.body.splitlines())
+        else:  # items and sub-items print their number in their text
+            lines.extend(current.body.splitlines())
+    return "\n".join(lines) + "\n"

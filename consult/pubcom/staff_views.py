@@ -9,9 +9,11 @@ import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.permissions import can, requires
+from ..auth.views import add_staff_link
 from ..consultation.context import STAFF
 from ..consultation.services import current_consultation, ward_choices, wards
 from ..core.codes import REGISTER_CHANNELS, WARD_UNDISCLOSED
@@ -23,11 +25,18 @@ from ..i18n import is_english
 from ..participation.services import new_submission_key
 from ..secretariat.exports import download, filename
 from . import bp
+from .provisions import document_text, document_topic, import_document, parse_document
 from .briefings import (add_briefing_opinions, briefing_of, briefing_opinions, create_briefing, list_briefings,
                         opinion_counts, provision_choices, update_briefing)
 from .register import (ROWS_MAX, ROWS_SHOWN, entry_comments, entry_of, list_entries, receipt_numbers,
                        record_register_export, register_csv, row_count, store_entry, validate_entry,
                        validate_export_reason)
+
+add_staff_link("pubcom.document", _l("条文骨子（案）の本文と取り込み"), "edit_consultation", kinds=("pubcom",))
+add_staff_link("pubcom.briefings", _l("地域説明会と説明会での意見"), "run_workshops", kinds=("pubcom",))
+add_staff_link("pubcom.register_new", _l("郵送・FAX・電子メール・窓口の意見を入力"), "read_register", kinds=("pubcom",))
+add_staff_link("pubcom.register", _l("受付台帳（提出者の氏名・住所）"), "read_register", kinds=("pubcom",))
+add_staff_link("pubcom.result_preview", _l("意見募集の結果（公表前の確認）"), "review", kinds=("pubcom",))
 
 BRIEFING_FIELDS = ("ward", "title", "venue", "starts_at", "attendance")
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,48}\Z")
@@ -36,7 +45,7 @@ _KEY = re.compile(r"[A-Za-z0-9_-]{16,48}\Z")
 @bp.context_processor
 def _links() -> dict:
     """Whether the pages may link to the register (a facilitator's briefing pages do not)."""
-    return {"may_read_register": can("read_register")}
+    return {"may_read_register": can("read_register"), "can": can}
 
 
 def _pubcom_or_404():
@@ -231,3 +240,30 @@ def register_export():
     # Recorded and committed first: the file is sent as it is made.
     record_register_export(consultation, current_user, reason)
     return download(register_csv(consultation), filename("register", "csv"), "text/csv; charset=utf-8")
+
+
+# --- the document (条文骨子) --------------------------------------------------------------------
+
+@bp.route(STAFF + "/document", methods=["GET", "POST"])
+@requires("edit_consultation")
+def document():
+    """The document as text: staff paste or edit it and import it. The whole text is checked first
+    (numbering, duplicates) and nothing is stored unless all of it is right; a changed provision
+    gets a new revision under the same anchor."""
+    consultation = _pubcom_or_404()
+    topic = document_topic(consultation)
+    values = {"title": topic.title if topic else "", "document": document_text(topic), "note": ""}
+    if request.method == "GET":
+        return render_template("pubcom/document.html", consultation=consultation, topic=topic, values=values,
+                               errors={})
+    values = {k: request.form.get(k, "") for k in ("title", "document", "note")}
+    try:
+        counts = import_document(consultation, parse_document(values["document"]), current_user,
+                                 title=values["title"], note=values["note"])
+    except InvalidInput as exc:
+        db.session.rollback()
+        return render_template("pubcom/document.html", consultation=consultation, topic=topic, values=values,
+                               errors=exc.errors), 422
+    flash(_("条文骨子を取り込みました（追加 %(c)d・改訂 %(r)d・変更なし %(u)d・削除 %(d)d）。", c=counts["create"],
+            r=counts["revise"], u=counts["unchanged"], d=counts["remove"]), "success")
+    return redirect(url_for("pubcom.document"), code=303)

@@ -1,6 +1,8 @@
 """The 条文骨子 parser and importer: anchors from the number path, line-numbered refusals, and a
 document stored all or nothing (a revision keeps every anchor and comment)."""
 
+import html
+import re
 import tomllib
 
 import pytest
@@ -198,3 +200,31 @@ def test_the_import_is_logged(fresh):
     import_document(fresh, parse_document(DOC), None, title="骨子")
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"topic.create", "document.import"} <= actions
+
+
+def test_staff_edit_the_document_as_text_and_anchors_survive(app, staff):
+    from tests.pubcom.conftest import PUBCOM
+
+    client, _user = staff("secretariat")
+    page = client.get(f"/staff/c/{PUBCOM}/document")
+    assert page.status_code == 200
+    text = re.search(r'<textarea[^>]*name="document"[^>]*>(.*?)</textarea>', page.get_data(as_text=True), re.S).group(1)
+    text = html.unescape(text).lstrip("\n")
+    assert "②地域の課題を的確に把握し" in text
+    section = db.session.scalar(select(Section).where(Section.anchor == "ch6-1-2-2"))
+    revised = text.replace("②地域の課題を的確に把握し", "②地域の課題を区民とともに把握し")
+    done = client.post(f"/staff/c/{PUBCOM}/document", data={"title": "", "document": revised, "note": "説明会の意見"})
+    assert done.status_code == 303
+    db.session.expire_all()
+    same = db.session.scalar(select(Section).where(Section.anchor == "ch6-1-2-2"))
+    assert same.id == section.id and len(same.revisions) == 2 and "区民とともに" in same.current.body
+    # Broken numbering: the form again with the line, nothing stored.
+    broken = revised.replace("③地域コミュニティ", "⑤地域コミュニティ")
+    refused = client.post(f"/staff/c/{PUBCOM}/document", data={"title": "", "document": broken, "note": ""})
+    assert refused.status_code == 422 and "行目" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(db.session.scalar(select(Section).where(Section.anchor == "ch6-1-2-2")).revisions) == 2
+    # Not for a facilitator; not for a deliberation.
+    facilitator, _f = staff("facilitator")
+    assert facilitator.get(f"/staff/c/{PUBCOM}/document").status_code == 403
+    assert client.get("/staff/c/kumamoto-ward-offices-h26/document").status_code == 404
