@@ -9,7 +9,7 @@ from ..core.codes import WARD_OUTSIDE, WARD_UNDISCLOSED
 from ..extensions import db
 from ..i18n import is_english
 from .context import current_consultation  # noqa: F401  (re-exported: the areas read it from here)
-from .models import Consultation, Section, Topic, Ward
+from .models import Section, Topic, Ward
 
 
 def topic_page_loads() -> tuple:

@@ -14,7 +14,7 @@ What they rest on:
 - the clock moves what the pages print of the period (consultation.versions.clock).
 """
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from .. import pagecache
 from ..audit.models import AuditEvent

@@ -53,6 +53,28 @@ def open_workshop(path: Path) -> tuple[int, str]:
                           "AND state = 'open' ORDER BY id LIMIT 1").fetchone()
 
 
+def publish_pubcom(path: Path) -> None:
+    """The seed's public comment with its result published: one answered group on 第6章 1 2) ②
+    holding the demo opinions on it, and ② revised as answered (so the marked change shows)."""
+    with sqlite3.connect(path) as db:
+        (cid,) = db.execute("SELECT id FROM consultation WHERE kind = 'pubcom'").fetchone()
+        (tid,) = db.execute("SELECT id FROM topic WHERE consultation_id = ?", (cid,)).fetchone()
+        sid, body = db.execute("SELECT s.id, r.body FROM section s JOIN section_revision r ON r.section_id = s.id "
+                               "WHERE s.topic_id = ? AND s.anchor = 'ch6-1-2-2'", (tid,)).fetchone()
+        db.execute("INSERT INTO opinion_group (topic_id, section_id, title, summary, answer, response_category, "
+                   "state, position, created_at_utc, updated_at_utc) VALUES (?, ?, '合意形成の進め方', "
+                   "'合意形成の手順と話し合いの場を求めるご意見です。（デモ）', "
+                   "'話し合いの場を設けることを条文に加えます。（デモ）', 'partly', 'confirmed', 0, "
+                   "datetime('now'), datetime('now'))", (tid, sid))
+        gid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+        db.execute("UPDATE comment SET opinion_group_id = ? WHERE topic_id = ? AND is_demo = 1", (gid, tid))
+        db.execute("INSERT INTO section_revision (section_id, number, heading, body, note, created_at_utc) "
+                   "VALUES (?, 2, '', ?, '意見を受けて修正（デモ）', datetime('now'))",
+                   (sid, body.replace("合意形成に努める", "話し合いの場を設けて合意形成に努める")))
+        db.execute("UPDATE consultation SET phase = 'published', results_published_at_utc = datetime('now') "
+                   "WHERE id = ?", (cid,))
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -61,13 +83,16 @@ def main() -> None:
         path = Path(tmp) / "screenshots.sqlite"
         url = build(path, password)
         workshop_id, code = open_workshop(path)
+        publish_pubcom(path)
         with serve(url, workers=2, threads=4) as port, sync_playwright() as p:
             base = f"http://127.0.0.1:{port}"
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
             phone = browser.new_context(**PHONE, locale="ja-JP").new_page()
-            for name, target in [("phone-home", "/"), ("phone-topic", "/topics/counters"),
-                                 ("phone-comment", "/topics/counters/comment")]:
+            for name, target in [("phone-home", "/c/kumamoto-ward-offices-h26/"), ("phone-topic", "/c/kumamoto-ward-offices-h26/topics/counters"),
+                                 ("phone-comment", "/c/kumamoto-ward-offices-h26/topics/counters/comment"),
+                                 ("phone-pubcom-document", "/c/jichi-kihon-jorei-h26/topics/document#ch6-1-2-2"),
+                                 ("phone-pubcom-result", "/c/jichi-kihon-jorei-h26/results")]:
                 shoot(phone, base + target, name)
             phone.goto(f"{base}/w/{code}")
             phone.locator("input[name=table]").first.check()
@@ -76,17 +101,20 @@ def main() -> None:
             shoot(phone, None, "phone-workshop")
 
             desktop = browser.new_context(**DESKTOP, locale="ja-JP").new_page()
-            for name, target in [("desktop-home", "/"), ("desktop-topic", "/topics/roles"),
-                                 ("desktop-budgets", "/reference/budgets")]:
+            for name, target in [("desktop-consultations", "/?all=1"), ("desktop-home", "/c/kumamoto-ward-offices-h26/"),
+                                 ("desktop-topic", "/c/kumamoto-ward-offices-h26/topics/roles"), ("desktop-budgets", "/reference/budgets"),
+                                 ("desktop-pubcom-document", "/c/jichi-kihon-jorei-h26/topics/document"),
+                                 ("desktop-pubcom-result", "/c/jichi-kihon-jorei-h26/results")]:
                 shoot(desktop, base + target, name)
             desktop.goto(base + "/login")
             desktop.get_by_label("メールアドレス").fill(STAFF)
             desktop.get_by_label("パスワード").fill(password)
             desktop.get_by_role("button", name="ログイン").click()
             desktop.wait_for_load_state()
-            for name, target in [("desktop-projector", f"/staff/workshops/{workshop_id}/projector"),
-                                 ("desktop-dashboard", "/staff/review#matrix-h"),
-                                 ("desktop-review-document", "/staff/review/document")]:
+            for name, target in [("desktop-projector", f"/staff/c/kumamoto-ward-offices-h26/workshops/{workshop_id}/projector"),
+                                 ("desktop-dashboard", "/staff/c/kumamoto-ward-offices-h26/review#matrix-h"),
+                                 ("desktop-review-document", "/staff/c/kumamoto-ward-offices-h26/review/document"),
+                                 ("desktop-pubcom-register", "/staff/c/jichi-kihon-jorei-h26/register/new")]:
                 shoot(desktop, base + target, name)
             browser.close()
     print(f"screenshots: written to {OUT.relative_to(ROOT)}/", file=sys.stderr)

@@ -22,7 +22,7 @@ def test_the_page_states_scope_level_method_and_latest_results(client):
     # The date of the run in 和暦 and 西暦, in Japan time.
     generated = views.latest_results()["generated_at"]
     assert "令和" in page and f"（{generated.year}年" in page
-    assert "<code>/topics/roles</code>" in page
+    assert "<code>/c/kumamoto-ward-offices-h26/topics/roles</code>" in page and "<code>/c/jichi-kihon-jorei-h26/topics/document</code>" in page
 
 
 def test_the_page_is_linked_from_every_page_footer(client):

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from consult.auth.services import create_user
-from consult.consultation.models import Consultation, Meeting, Section, Topic
+from consult.consultation.models import Consultation, Meeting, Section
 from consult.extensions import db
 from consult.participation.models import Comment
 from consult.pubcom.models import Briefing, RegisterEntry

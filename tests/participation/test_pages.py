@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from consult.consultation.models import Section, SectionRevision
+from consult.consultation.models import SectionRevision
 from consult.extensions import db
 from consult.participation.models import Comment
 from consult.participation.services import new_receipt_no

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
-from consult.consultation.models import Consultation, Section
+from consult.consultation.models import Consultation
 from consult.extensions import db
 from consult.participation.models import Comment
 from consult.pubcom.provisions import document_topic

@@ -17,7 +17,6 @@ from consult.auth.services import create_user
 from consult.extensions import db
 from consult.participation.models import Comment, Participant, Vote
 from consult.workshops.models import Workshop
-from tests.conftest import valid_comment
 
 HUGE = ["2147483648", "9223372036854775807", "9223372036854775808", "99999999999999999999999", "1" + "0" * 400,
         "18446744073709551616"]
