@@ -77,7 +77,9 @@ def populate(*, workshops: int, notes: int, seats: int, open_count: int, groups:
     rng = random.Random(seed)
     now = utcnow()
     session = db.session
-    consultation = session.scalar(select(Consultation).order_by(Consultation.id.desc()).limit(1))
+    # The workshops belong to the deliberation (the seed also makes a public comment after it).
+    consultation = session.scalar(select(Consultation).where(Consultation.kind == "deliberation")
+                                  .order_by(Consultation.id).limit(1))
     topics = session.scalars(select(Topic).where(Topic.consultation_id == consultation.id)
                              .order_by(Topic.number)).all()
     topic_ids = [t.id for t in topics]
