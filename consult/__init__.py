@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import cli, database, edge, errors, i18n, pagecache, security, signing
 from .accessibility import bp as accessibility_bp
 from .admin import bp as admin_bp
+from .analysis import bp as analysis_bp
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .config import DefaultConfig
@@ -112,3 +113,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accessibility_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(pubcom_bp)
+    app.register_blueprint(analysis_bp)

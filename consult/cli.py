@@ -4,6 +4,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from .analysis.cli import analysis_cli
 from .auth.cli import users
 from .backup import backup_command, restore_command
 from .editing.cli import consultations_cli
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(users)
     app.cli.add_command(consultations_cli)
+    app.cli.add_command(analysis_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(seed_command)

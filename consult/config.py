@@ -58,6 +58,10 @@ class DefaultConfig:
     # A ceiling per address over all public writes: a workshop hall shares one address.
     RATE_LIMIT_WRITES_PER_ADDRESS = "1200/minute"
 
+    # Where analysis runs are done (consult/analysis/jobs.py): empty, a process of their own started
+    # by the web worker; redis://… (CONSULT_ANALYSIS_QUEUE), an RQ queue that `rq worker` serves.
+    ANALYSIS_QUEUE = ""
+
     # Production (CONSULT_PRODUCTION=1): secure cookies and HSTS. Behind a TLS proxy, set
     # CONSULT_PROXY_HOPS to the number of proxies so that the client address and scheme are right.
     PRODUCTION = False

@@ -1,0 +1,8 @@
+"""Broad listening: suggested groups from text and votes, near-identical copies; staff decide."""
+
+from flask import Blueprint
+
+bp = Blueprint("analysis", __name__)
+
+from . import models  # noqa: E402,F401
+from . import views  # noqa: E402,F401  (the secretariat's analysis pages)

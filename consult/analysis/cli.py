@@ -1,0 +1,78 @@
+"""`flask analysis run SLUG [--kind text|votes] [--topic N] [--channel C]`, `work RUN_ID`, `show RUN_ID`."""
+
+import click
+from flask.cli import AppGroup
+
+from ..consultation.models import Topic
+from ..editing import consultations
+from ..extensions import db
+from . import runs
+from .models import AnalysisRun
+
+analysis_cli = AppGroup("analysis", help="Suggested groups from text and votes (broad listening).")
+
+
+def _consultation(slug: str):
+    consultation = consultations.find(slug)
+    if consultation is None:
+        raise click.ClickException(f"no consultation {slug!r}; `flask consultations list` shows them")
+    return consultation
+
+
+@analysis_cli.command("run")
+@click.argument("slug")
+@click.option("--kind", type=click.Choice(["text", "votes"]), default="text", show_default=True)
+@click.option("--topic", "topic_number", type=click.IntRange(1, 1000), help="Only this topic (its number).")
+@click.option("--channel", help="Only comments of this channel (web, workshop, paper, …).")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True)
+def run_command(slug, kind, topic_number, channel, seed):
+    """Analyse a consultation here and now, with a progress bar; prints the run id."""
+    consultation = _consultation(slug)
+    topic_id = None
+    if topic_number is not None:
+        topic = db.session.scalar(db.select(Topic).where(Topic.consultation_id == consultation.id,
+                                                         Topic.number == topic_number))
+        if topic is None:
+            raise click.ClickException(f"{slug} has no topic {topic_number}")
+        topic_id = topic.id
+    try:
+        run = runs.start(kind, consultation, selection=runs.Selection(topic_id=topic_id, channel=channel),
+                         settings={"seed": seed})
+    except runs.RunRefused as exc:
+        raise click.ClickException(str(exc.message)) from None
+    with click.progressbar(length=1000, label=f"run {run.id}", file=click.get_text_stream("stderr")) as bar:
+        done = [0]
+
+        def progress(stage: str, fraction: float) -> None:
+            step = int(fraction * 1000) - done[0]
+            if step > 0:
+                bar.label = f"run {run.id}: {stage}"
+                bar.update(step)
+                done[0] += step
+
+        finished = runs.perform(run.id, progress=progress)
+    if finished.state != "done":
+        raise click.ClickException(f"run {finished.id} failed: {finished.error_message}")
+    click.echo(finished.id)
+
+
+@analysis_cli.command("work", hidden=True)
+@click.argument("run_id", type=click.IntRange(1, 2**63 - 1))
+def work_command(run_id):
+    """Do a queued run (started by the web worker in the embedded setup)."""
+    try:
+        runs.perform(run_id)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@analysis_cli.command("show")
+@click.argument("run_id", type=click.IntRange(1, 2**63 - 1))
+def show_command(run_id):
+    """A run's state, input, settings and groups."""
+    run = db.session.get(AnalysisRun, run_id)
+    if run is None:
+        raise click.ClickException(f"no analysis run {run_id}")
+    click.echo(f"run {run.id}: {run.kind} {run.state} input={run.input_count} settings={run.settings_json}")
+    for g in run.groups:
+        click.echo(f"  {g.key:>5} {g.size:>6}  {g.label}")

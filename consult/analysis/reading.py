@@ -1,0 +1,122 @@
+"""What the run pages show: the runs of a consultation, and one run's groups with their split by
+ward, channel and age band beside the whole input's split (so 「南区に多い」 can be seen), their
+representative comments and the topics they touch. All counts are read from the stored points,
+so the page shows the run as it was made."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..participation.models import Comment, Participant
+from .models import AnalysisGroup, AnalysisPoint, AnalysisRun
+
+# A group's share of a ward (channel, age band) must be this many points above the input's own
+# share to be pointed out as 「多い」; fewer than MIN_SIZE members and nothing is pointed out.
+OVER_BY = 0.10
+MIN_SIZE = 5
+
+
+@dataclass
+class Split:
+    """Counts by one attribute (ward, channel, age band) and what stands out against the whole."""
+
+    counts: Counter = field(default_factory=Counter)
+
+    def share(self, key) -> float:
+        total = sum(self.counts.values())
+        return self.counts[key] / total if total else 0.0
+
+    def over(self, whole: "Split") -> list:
+        if sum(self.counts.values()) < MIN_SIZE:
+            return []
+        return sorted((k for k in self.counts if k is not None and self.share(k) - whole.share(k) >= OVER_BY),
+                      key=lambda k: -(self.share(k) - whole.share(k)))
+
+
+@dataclass
+class GroupView:
+    group: AnalysisGroup
+    splits: dict[str, Split]
+    topics: Counter
+    representatives: list[Comment]
+    campaign_members: int = 0
+    children: list["GroupView"] = field(default_factory=list)
+
+
+def runs_of(consultation_id: int) -> list[AnalysisRun]:
+    return list(db.session.scalars(select(AnalysisRun).where(AnalysisRun.consultation_id == consultation_id)
+                                   .order_by(AnalysisRun.id.desc())))
+
+
+def latest_done(consultation_id: int, kind: str) -> AnalysisRun | None:
+    return db.session.scalar(select(AnalysisRun).where(
+        AnalysisRun.consultation_id == consultation_id, AnalysisRun.kind == kind, AnalysisRun.state == "done")
+        .order_by(AnalysisRun.id.desc()).limit(1))
+
+
+def _attribute_rows(run: AnalysisRun):
+    """(item, group, subgroup, campaign, ward, channel, age band, topic) for every point of the run."""
+    if run.kind == "text":
+        return db.session.execute(
+            select(AnalysisPoint.item_id, AnalysisPoint.group_key, AnalysisPoint.subgroup_key,
+                   AnalysisPoint.campaign_key, Comment.ward_code, Comment.channel, Comment.age_band, Comment.topic_id)
+            .join(Comment, Comment.id == AnalysisPoint.item_id).where(AnalysisPoint.run_id == run.id)).all()
+    return db.session.execute(
+        select(AnalysisPoint.item_id, AnalysisPoint.group_key, AnalysisPoint.subgroup_key, AnalysisPoint.campaign_key,
+               Participant.ward_code, Participant.relation, Participant.age_band, Participant.id)
+        .join(Participant, Participant.id == AnalysisPoint.item_id).where(AnalysisPoint.run_id == run.id)).all()
+
+
+def group_views(run: AnalysisRun) -> tuple[list[GroupView], dict[str, Split]]:
+    """The broad groups with their finer ones, and the whole input's split."""
+    rows = _attribute_rows(run)
+    whole = {"ward": Split(), "channel": Split(), "age": Split()}
+    per: dict[str, dict[str, Split]] = defaultdict(lambda: {"ward": Split(), "channel": Split(), "age": Split()})
+    topics: dict[str, Counter] = defaultdict(Counter)
+    campaigns: Counter = Counter()
+    for _item, broad, fine, campaign, ward, channel, age, topic in rows:
+        for key in (None, broad, fine):
+            target = whole if key is None else per[key]
+            target["ward"].counts[ward] += 1
+            target["channel"].counts[channel] += 1
+            target["age"].counts[age] += 1
+            if key is not None and run.kind == "text":
+                topics[key][topic] += 1
+                if campaign:
+                    campaigns[key] += 1
+    reps = {}
+    wanted = [i for g in run.groups for i in g.detail.get("representatives", [])]
+    if wanted and run.kind == "text":
+        reps = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(wanted)))}
+    views, by_key = [], {}
+    for g in run.groups:
+        view = GroupView(g, per[g.key], topics[g.key],
+                         [reps[i] for i in g.detail.get("representatives", []) if i in reps], campaigns[g.key])
+        by_key[g.key] = view
+        if g.parent_key and g.parent_key in by_key:
+            by_key[g.parent_key].children.append(view)
+        else:
+            views.append(view)
+    return views, whole
+
+
+def map_points(run: AnalysisRun, ward: str | None = None) -> list[tuple[int, float, float, str]]:
+    """(item, x, y, group) of every placed point, optionally of one ward only."""
+    q = select(AnalysisPoint.item_id, AnalysisPoint.x, AnalysisPoint.y, AnalysisPoint.group_key).where(
+        AnalysisPoint.run_id == run.id, AnalysisPoint.x.is_not(None))
+    if ward:
+        model = Comment if run.kind == "text" else Participant
+        q = q.join(model, model.id == AnalysisPoint.item_id).where(model.ward_code == ward)
+    return [tuple(r) for r in db.session.execute(q.order_by(AnalysisPoint.item_id))]
+
+
+def proposals_named(run: AnalysisRun) -> dict:
+    """A vote run's consensus and divisive proposals, as proposals (a text run has none)."""
+    from ..consultation.models import Proposal
+    summary = run.summary
+    wanted = summary.get("consensus", []) + summary.get("divisive", [])
+    found = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(wanted)))} if wanted else {}
+    return {"proposals_consensus": [found[i] for i in summary.get("consensus", []) if i in found],
+            "proposals_divisive": [found[i] for i in summary.get("divisive", []) if i in found]}

@@ -1,0 +1,230 @@
+"""Analysis runs: what goes in (a consultation's comments or votes, optionally one topic or channel),
+starting one (refused while another runs, or when the input cannot be analysed), doing the work in
+a job, and keeping the result. A run's result is written in one transaction at its end, so a job
+killed halfway leaves every earlier result as it was."""
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..consultation.models import Consultation, Proposal, Topic
+from ..extensions import db
+from ..i18n import utcnow
+from ..participation.models import Comment, Vote
+from .errors import AnalysisInputError
+from .models import ACTIVE_STATES, AnalysisGroup, AnalysisPoint, AnalysisRun, RunState
+
+log = logging.getLogger(__name__)
+
+# A job beats at every stage; one silent this long was killed (the worker died or was stopped).
+STALE_AFTER = timedelta(minutes=10)
+VOTE_VALUE = {"agree": 1, "disagree": -1, "pass": 0}
+
+
+class RunRefused(Exception):
+    """A run cannot start now; ``message`` says why, in the request's language."""
+
+    def __init__(self, code: str, message):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which part of the consultation is analysed (None: all of it)."""
+
+    topic_id: int | None = None
+    channel: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"topic_id": self.topic_id, "channel": self.channel}
+
+
+def text_input(consultation: Consultation, selection: Selection) -> list[tuple[int, str]]:
+    """The comments as received (hidden ones left out: spam and abuse are not opinions)."""
+    q = (select(Comment.id, Comment.body).join(Topic, Comment.topic_id == Topic.id)
+         .where(Topic.consultation_id == consultation.id, Comment.status != "hidden"))
+    if selection.topic_id:
+        q = q.where(Comment.topic_id == selection.topic_id)
+    if selection.channel:
+        q = q.where(Comment.channel == selection.channel)
+    return [(cid, body) for cid, body in db.session.execute(q.order_by(Comment.id))]
+
+
+def vote_input(consultation: Consultation, selection: Selection) -> tuple[list[tuple[int, int, int]], list[int]]:
+    q = (select(Proposal.id).join(Topic, Proposal.topic_id == Topic.id)
+         .where(Topic.consultation_id == consultation.id))
+    if selection.topic_id:
+        q = q.where(Proposal.topic_id == selection.topic_id)
+    proposal_ids = list(db.session.scalars(q.order_by(Proposal.id)))
+    votes = [(pid, prop, VOTE_VALUE[value]) for pid, prop, value in db.session.execute(
+        select(Vote.participant_id, Vote.proposal_id, Vote.value)
+        .where(Vote.proposal_id.in_(proposal_ids)).order_by(Vote.participant_id, Vote.proposal_id))]
+    return votes, proposal_ids
+
+
+def active_run(consultation_id: int) -> AnalysisRun | None:
+    return db.session.scalar(select(AnalysisRun).where(AnalysisRun.consultation_id == consultation_id,
+                                                       AnalysisRun.state.in_(ACTIVE_STATES)))
+
+
+def _fail_stale(consultation_id: int) -> None:
+    """A run whose job stopped beating was killed: mark it failed so that a new one may start."""
+    limit = utcnow() - STALE_AFTER
+    db.session.execute(update(AnalysisRun).where(
+        AnalysisRun.consultation_id == consultation_id, AnalysisRun.state.in_(ACTIVE_STATES),
+        AnalysisRun.created_at_utc < limit,
+        (AnalysisRun.heartbeat_at_utc.is_(None)) | (AnalysisRun.heartbeat_at_utc < limit),
+    ).values(state=RunState.FAILED.value, error_code="stopped", finished_at_utc=utcnow(),
+             error_message=str(_l("処理が途中で止まりました（実行していたプロセスが停止しました）。"))))
+
+
+def precheck(kind: str, consultation: Consultation, selection: Selection, settings: dict) -> int:
+    """Refuse what cannot be analysed before any job exists; return the input's size."""
+    if kind == "text":
+        from . import text
+        docs = text_input(consultation, selection)
+        text.check_input(docs, text.TextSettings(**settings))
+        return len(docs)
+    from . import votes
+    rows, proposal_ids = vote_input(consultation, selection)
+    votes.check_input(rows, proposal_ids, votes.VoteSettings(**settings))
+    return len({r[0] for r in rows})
+
+
+def start(kind: str, consultation: Consultation, *, selection: Selection = Selection(),
+          settings: dict | None = None, user=None) -> AnalysisRun:
+    """Queue a run after checking its input; refused (RunRefused) while another run is active."""
+    settings = settings or {}
+    _fail_stale(consultation.id)
+    running = active_run(consultation.id)
+    if running is not None:
+        raise RunRefused("running", _l("分析（実行番号 %(id)d）を実行中です。終わってからもう一度実行してください。",
+                                       id=running.id))
+    try:
+        count = precheck(kind, consultation, selection, settings)
+    except AnalysisInputError as exc:
+        raise RunRefused(exc.code, exc.message) from None
+    run = AnalysisRun(consultation_id=consultation.id, kind=kind, input_count=count,
+                      created_by_id=getattr(user, "id", None),
+                      settings_json=json.dumps({"selection": selection.as_dict(), "engine": settings},
+                                               ensure_ascii=False, sort_keys=True))
+    db.session.add(run)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker queued one between the check and the insert
+        db.session.rollback()
+        raise RunRefused("running", _l("この意見募集の分析を別に実行中です。終わってからもう一度実行してください。")) from None
+    return run
+
+
+def _beat(run_id: int, stage: str, fraction: float) -> None:
+    """Progress on its own short transaction, so the page shows it while the job works."""
+    db.session.execute(update(AnalysisRun).where(AnalysisRun.id == run_id).values(
+        stage=stage, progress=round(fraction, 3), heartbeat_at_utc=utcnow()))
+    db.session.commit()
+
+
+def perform(run_id: int, progress: Callable[[str, float], None] | None = None) -> AnalysisRun:
+    """Do a queued run's work (in a job or the CLI) and store its result in one transaction."""
+    run = db.session.get(AnalysisRun, run_id)
+    if run is None or run.state != RunState.QUEUED.value:
+        raise LookupError(f"analysis run {run_id} is not queued")
+    run.state, run.started_at_utc, run.heartbeat_at_utc = RunState.RUNNING.value, utcnow(), utcnow()
+    db.session.commit()
+    consultation = db.session.get(Consultation, run.consultation_id)
+    asked = run.settings
+    selection = Selection(**asked["selection"])
+
+    def report(stage: str, fraction: float) -> None:
+        _beat(run_id, stage, fraction)
+        if progress:
+            progress(stage, fraction)
+
+    try:
+        if run.kind == "text":
+            stored = _run_text(run, consultation, selection, asked["engine"], report)
+        else:
+            stored = _run_votes(run, consultation, selection, asked["engine"], report)
+    except AnalysisInputError as exc:
+        db.session.rollback()
+        return _finish_failed(run_id, exc.code, str(exc.message))
+    except Exception:
+        db.session.rollback()
+        log.exception("analysis run %s failed", run_id)  # the traceback holds no comment text
+        _finish_failed(run_id, "error", str(_l("分析が内部エラーで止まりました。サーバーのログを確認してください。")))
+        raise
+    return stored
+
+
+def _finish_failed(run_id: int, code: str, message: str) -> AnalysisRun:
+    db.session.execute(update(AnalysisRun).where(AnalysisRun.id == run_id).values(
+        state=RunState.FAILED.value, error_code=code, error_message=message, finished_at_utc=utcnow()))
+    db.session.commit()
+    return db.session.get(AnalysisRun, run_id)
+
+
+def _finish(run: AnalysisRun, groups: list[AnalysisGroup], points: list[dict], summary: dict,
+            versions: dict, input_count: int) -> AnalysisRun:
+    run = db.session.merge(run)
+    run.groups = groups
+    if points:
+        db.session.execute(AnalysisPoint.__table__.insert(), [{"run_id": run.id, **p} for p in points])
+    run.summary_json = json.dumps(summary, ensure_ascii=False, sort_keys=True)
+    run.package_versions_json = json.dumps(versions, sort_keys=True)
+    run.input_count = input_count
+    run.state, run.stage, run.progress, run.finished_at_utc = RunState.DONE.value, "done", 1.0, utcnow()
+    db.session.commit()
+    return run
+
+
+def _run_text(run, consultation, selection, settings, report) -> AnalysisRun:
+    from . import campaigns, text, tokenizer
+    docs = text_input(consultation, selection)
+    result = text.analyse_text(docs, text.TextSettings(**settings), progress=report)
+    copies = campaigns.find_near_duplicates(docs)
+    campaign_of = {}
+    for n, campaign in enumerate(copies, start=1):
+        for member in campaign.members:
+            campaign_of[member] = f"C{n}"
+    groups, broad_of, fine_of = [], {}, {}
+    for position, g in enumerate(result.groups):
+        groups.append(AnalysisGroup(key=g.key, parent_key=g.parent_key, position=position,
+                                    label="・".join(g.label_terms), size=g.size,
+                                    detail_json=json.dumps({"representatives": list(g.representatives),
+                                                            "terms": list(g.label_terms)}, ensure_ascii=False)))
+        for member in g.members:
+            (fine_of if g.parent_key else broad_of)[member] = g.key
+    points = []
+    for doc_id, _body in docs:
+        x, y = result.coordinates.get(doc_id, (None, None))
+        points.append({"item_id": doc_id, "group_key": broad_of.get(doc_id), "subgroup_key": fine_of.get(doc_id),
+                       "campaign_key": campaign_of.get(doc_id), "x": x, "y": y})
+    summary = {"stage_seconds": result.stage_seconds, "excluded": len(result.excluded),
+               "campaigns": [{"key": f"C{n}", "size": len(c.members), "representative": c.representative}
+                             for n, c in enumerate(copies, start=1)]}
+    return _finish(run, groups, points, summary, tokenizer.package_versions(), len(docs))
+
+
+def _run_votes(run, consultation, selection, settings, report) -> AnalysisRun:
+    from . import tokenizer, votes
+    rows, proposal_ids = vote_input(consultation, selection)
+    result = votes.analyse_votes(rows, proposal_ids, votes.VoteSettings(**settings), progress=report)
+    groups = []
+    for position, g in enumerate(result.groups):
+        groups.append(AnalysisGroup(key=g.key, position=position, size=g.size,
+                                    detail_json=json.dumps({"proposals": g.proposals}, ensure_ascii=False)))
+    group_of = {m: g.key for g in result.groups for m in g.members}
+    points = [{"item_id": pid, "group_key": group_of.get(pid), "x": x, "y": y}
+              for pid, (x, y) in sorted(result.coordinates.items())]
+    summary = {"stage_seconds": result.stage_seconds, "k": result.k, "silhouette": result.silhouette,
+               "consensus": list(result.consensus), "divisive": list(result.divisive),
+               "participants_used": result.participants_used}
+    return _finish(run, groups, points, summary, tokenizer.package_versions(), result.participants_used)

@@ -1,0 +1,139 @@
+"""The secretariat's analysis pages: the runs of a consultation and a form to start one; a run with
+its progress while it works, then its map and suggested groups, each accepted or discarded by staff.
+
+Views are thin: services in runs.py, decisions.py and reading.py; the job in jobs.py."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.permissions import requires
+from ..auth.views import add_staff_link
+from ..consultation.context import STAFF, owned_or_404
+from ..consultation.models import Topic
+from ..consultation.services import current_consultation, ward_choices, wards
+from ..core.codes import CHANNELS_BY_KIND
+from ..core.errors import InvalidInput
+from ..core.labels import age_band_labels, channel_labels, relation_labels
+from ..extensions import db
+from . import bp, decisions, jobs, maps, reading, runs
+from .models import AnalysisGroup, AnalysisRun
+
+add_staff_link("analysis.runs", _l("ご意見の分析（グループの提案・賛否の傾向・同じ文面の意見）"), "review")
+
+STAGES = {"tokenise": _l("形態素解析"), "vectorise": _l("特徴量の計算"), "cluster": _l("グループ分け"),
+          "label": _l("見出し語の選定"), "project": _l("分布図の作成"), "matrix": _l("賛否の集計"),
+          "pca": _l("主成分分析"), "campaigns": _l("同じ文面の検出")}
+KINDS = {"text": _l("文章からグループを提案"), "votes": _l("賛否からグループを見る")}
+
+
+def _choices(consultation):
+    topics = db.session.scalars(select(Topic).where(Topic.consultation_id == consultation.id)
+                                .order_by(Topic.number)).all()
+    labels = channel_labels(consultation.kind)
+    return topics, [(c, labels[c]) for c in CHANNELS_BY_KIND[consultation.kind]]
+
+
+def _render_runs(consultation, values, errors=None, status=200):
+    topics, channels = _choices(consultation)
+    topic_choices = [(str(t.id), _("審議事項%(n)d", n=t.number) + "：" + t.title) for t in topics]
+    return render_template("analysis/runs.html", consultation=consultation, runs=reading.runs_of(consultation.id),
+                           kinds=KINDS.items(), kind_labels=KINDS, topic_choices=topic_choices, channels=channels,
+                           values=values,
+                           errors=errors or {}), status
+
+
+@bp.route(STAFF + "/analysis", methods=["GET", "POST"])
+@requires("review")
+def runs_page():
+    consultation = current_consultation()
+    if request.method == "GET":
+        return _render_runs(consultation, {"kind": "text"})
+    values = {name: request.form.get(name, "") for name in ("kind", "topic", "channel")}
+    topics, channels = _choices(consultation)
+    errors: dict[str, list] = {}
+    if values["kind"] not in KINDS:
+        errors["kind"] = [_("分析の種類を選んでください。")]
+    topic_id = None
+    if values["topic"]:
+        topic_id = next((t.id for t in topics if str(t.id) == values["topic"]), None)
+        if topic_id is None:
+            errors["topic"] = [_("この意見募集の審議事項から選んでください。")]
+    if values["channel"] and values["channel"] not in dict(channels):
+        errors["channel"] = [_("この意見募集の提出方法から選んでください。")]
+    if errors:
+        return _render_runs(consultation, values, errors, 400)
+    try:
+        run = runs.start(values["kind"], consultation, user=current_user,
+                         selection=runs.Selection(topic_id=topic_id, channel=values["channel"] or None))
+    except runs.RunRefused as exc:
+        return _render_runs(consultation, values, {"_form": [exc.message]}, 409 if exc.code == "running" else 422)
+    jobs.dispatch(run.id)
+    return redirect(url_for("analysis.run_page", run_id=run.id), 303)
+
+
+@bp.route(STAFF + "/analysis/<int:run_id>")
+@requires("review")
+def run_page(run_id: int):
+    run = owned_or_404(AnalysisRun, run_id)
+    consultation = current_consultation()
+    ward = request.args.get("ward", "")
+    if ward and ward not in {w.code for w in wards()}:
+        abort(404)
+    context = {}
+    if run.state == "done":
+        views, whole = reading.group_views(run)
+        context = dict(views=views, whole=whole, map_svg=maps.run_map(run, reading.map_points(run, ward or None)),
+                       **reading.proposals_named(run))
+    ward_labels = dict(ward_choices())
+    return render_template(
+        "analysis/run.html", consultation=consultation, run=run, ward=ward, wards=wards(), kinds=KINDS,
+        stages=STAGES, ward_labels=ward_labels,
+        split_titles=[("ward", _("区")), ("channel", _("提出方法")) if run.kind == "text" else ("channel", _("立場")),
+                      ("age", _("年代"))],
+        split_labels={"ward": ward_labels, "age": age_band_labels(),
+                      "channel": channel_labels(consultation.kind) if run.kind == "text" else relation_labels()},
+        **context)
+
+
+def _group_or_404(run_id: int, group_id: int) -> AnalysisGroup:
+    run = owned_or_404(AnalysisRun, run_id)
+    group = db.session.get(AnalysisGroup, group_id)
+    if group is None or group.run_id != run.id:
+        abort(404)
+    return group
+
+
+@bp.route(STAFF + "/analysis/<int:run_id>/groups/<int:group_id>/accept", methods=["POST"])
+@requires("review")
+def accept(run_id: int, group_id: int):
+    group = _group_or_404(run_id, group_id)
+    try:
+        accepted = decisions.accept(current_user, group)
+    except InvalidInput as exc:
+        db.session.rollback()
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(str(message), "error")
+        return redirect(url_for("analysis.run_page", run_id=run_id, _anchor=f"g-{group.key}"), 303)
+    flash(_("提案を採用し、意見グループ案を%(n)d件作りました（ご意見%(assigned)d件を入れ、すでに別のグループにある%(kept)d件はそのままにしました）。",
+            n=len(accepted.groups), assigned=accepted.assigned, kept=accepted.already_grouped), "success")
+    return redirect(url_for("analysis.run_page", run_id=run_id, _anchor=f"g-{group.key}"), 303)
+
+
+@bp.route(STAFF + "/analysis/<int:run_id>/groups/<int:group_id>/discard", methods=["POST"])
+@requires("review")
+def discard(run_id: int, group_id: int):
+    group = _group_or_404(run_id, group_id)
+    try:
+        decisions.discard(current_user, group)
+    except InvalidInput as exc:
+        db.session.rollback()
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(str(message), "error")
+    else:
+        flash(_("提案を不採用にしました。"), "success")
+    return redirect(url_for("analysis.run_page", run_id=run_id, _anchor=f"g-{group.key}"), 303)
