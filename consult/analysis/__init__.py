@@ -1,0 +1,1 @@
+"""Broad listening: suggested groups from text and votes, near-identical copies; staff decide."""
