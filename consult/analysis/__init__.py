@@ -1,0 +1,1 @@
+"""Broad listening: tokenise, vectorise, group and label citizens' comments, in pure Python."""
