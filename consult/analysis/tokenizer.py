@@ -38,19 +38,31 @@ _ONE_KANA = re.compile(r"^[\u3040-\u30ffー]$")
 _NO_LETTER = re.compile(r"^[\W\d_]+$")
 
 _lock = threading.Lock()
-_tokenizer = None
+_analyser_state = None  # (tokenizer, dictionary, {pos id: kind}), made on first use
+
+# What a part of speech does to the term list (decided once per POS id, not per morpheme).
+_DROP, _NOUN, _OTHER, _SUFFIX = 0, 1, 2, 3
 
 
 def _analyser():
     """The process's one Sudachi tokenizer, made on first use (loading the dictionary takes ~0.2 s)."""
-    global _tokenizer
-    if _tokenizer is None:
+    global _analyser_state
+    if _analyser_state is None:
         with _lock:
-            if _tokenizer is None:
+            if _analyser_state is None:
                 from sudachipy import Dictionary, SplitMode
 
-                _tokenizer = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
-    return _tokenizer
+                dictionary = Dictionary(dict="core")
+                _analyser_state = (dictionary.tokenizer(mode=SplitMode.C), dictionary, {})
+    return _analyser_state
+
+
+def _kind(pos: tuple) -> int:
+    if pos[0] == "接尾辞" and pos[1] == "名詞的":
+        return _SUFFIX
+    if pos[0] not in _CONTENT_POS or pos[1] in _DROP_NOUN_SUBTYPES or pos[0] in _DROP_POS:
+        return _DROP
+    return _NOUN if pos[0] == "名詞" else _OTHER
 
 
 def _chunks(text: str):
@@ -76,20 +88,21 @@ def _keep(term: str) -> bool:
 
 def tokenize(text: str) -> list[str]:
     """Content words of `text` in their normalised form, in order (NFKC first)."""
-    analyser = _analyser()
+    analyser, dictionary, kinds = _analyser()
     terms: list[str] = []
     for chunk in _chunks(nfkc(text)):
-        previous_noun = False  # a suffix (避難 + 所, 利用 + 者) joins the noun before it
+        previous_noun = False  # a noun suffix (避難 + 所, 利用 + 者) joins the noun before it
         for morpheme in analyser.tokenize(chunk):
-            pos = morpheme.part_of_speech()
-            if pos[0] == "接尾辞" and pos[1] == "名詞的" and previous_noun and terms:
-                terms[-1] = terms[-1] + morpheme.normalized_form()
+            pos_id = morpheme.part_of_speech_id()
+            kind = kinds.get(pos_id)
+            if kind is None:
+                kind = kinds[pos_id] = _kind(dictionary.pos_of(pos_id))
+            if kind == _SUFFIX and previous_noun:
+                terms[-1] += morpheme.normalized_form()
                 continue
-            previous_noun = False
-            if pos[0] not in _CONTENT_POS or pos[1] in _DROP_NOUN_SUBTYPES or pos[0] in _DROP_POS:
-                continue
-            terms.append(morpheme.normalized_form())
-            previous_noun = pos[0] == "名詞"
+            previous_noun = kind == _NOUN
+            if kind == _NOUN or kind == _OTHER:
+                terms.append(morpheme.normalized_form())
     return [term for term in terms if _keep(term)]
 
 
