@@ -17,7 +17,8 @@ _CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
 _DROP_NOUN_SUBTYPES = frozenset({"数詞"})
 _DROP_POS = frozenset({"代名詞"})  # これ, それ, 私 …
 
-# Words every comment uses whatever it is about (base/normalised forms, after NFKC). Kept short
+# Words every comment uses whatever it is about, checked against both the dictionary form as
+# people write it (する) and Sudachi's normalised form (為る), after NFKC. Kept short
 # on purpose: TF-IDF already down-weights common words, this list only removes the ones that
 # would otherwise crowd the labels.
 STOP_WORDS = frozenset(
@@ -28,6 +29,7 @@ STOP_WORDS = frozenset(
         "貰う", "もらう", "頂く", "いただく", "下さる", "くださる", "おる", "致す", "いたす",
         "くる", "来る", "行く", "いく", "しまう", "みる", "おく", "やる", "さん", "様子", "気",
         "今", "前", "後", "中", "上", "下", "他", "ほか", "等", "など", "的", "さ", "み",
+        "為る", "成る", "遣る", "呉れる", "仕舞う", "置く", "分かる", "分る", "本当", "お願い", "宜しい", "よろしい",
     }
 )
 
@@ -60,6 +62,8 @@ def _analyser():
 def _kind(pos: tuple) -> int:
     if pos[0] == "接尾辞" and pos[1] == "名詞的":
         return _SUFFIX
+    if pos[1] == "非自立可能" and pos[0] in ("動詞", "形容詞"):  # する, ある, いる, なる, ない, ほしい …
+        return _DROP
     if pos[0] not in _CONTENT_POS or pos[1] in _DROP_NOUN_SUBTYPES or pos[0] in _DROP_POS:
         return _DROP
     return _NOUN if pos[0] == "名詞" else _OTHER
@@ -102,7 +106,8 @@ def tokenize(text: str) -> list[str]:
                 continue
             previous_noun = kind == _NOUN
             if kind == _NOUN or kind == _OTHER:
-                terms.append(morpheme.normalized_form())
+                if morpheme.dictionary_form() not in STOP_WORDS:  # the list is written as people write
+                    terms.append(morpheme.normalized_form())
     return [term for term in terms if _keep(term)]
 
 
