@@ -1,5 +1,7 @@
 """`flask analysis run SLUG [--kind text|votes] [--topic N] [--channel C]`, `work RUN_ID`, `show RUN_ID`."""
 
+import sys
+
 import click
 from flask.cli import AppGroup
 
@@ -39,8 +41,8 @@ def run_command(slug, kind, topic_number, channel, seed):
         run = runs.start(kind, consultation, selection=runs.Selection(topic_id=topic_id, channel=channel),
                          settings={"seed": seed})
     except runs.RunRefused as exc:
-        raise click.ClickException(str(exc.message)) from None
-    with click.progressbar(length=1000, label=f"run {run.id}", file=click.get_text_stream("stderr")) as bar:
+        raise click.ClickException(runs.as_text(exc.message)) from None
+    with click.progressbar(length=1000, label=f"run {run.id}", file=sys.stderr) as bar:
         done = [0]
 
         def progress(stage: str, fraction: float) -> None:

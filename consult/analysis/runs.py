@@ -5,15 +5,19 @@ killed halfway leaves every earlier result as it was."""
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app, has_request_context
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..consultation.models import Consultation, Proposal, Topic
+from ..core.text import nfkc
 from ..extensions import db
 from ..i18n import utcnow
 from ..participation.models import Comment, Vote
@@ -25,6 +29,17 @@ log = logging.getLogger(__name__)
 # A job beats at every stage; one silent this long was killed (the worker died or was stopped).
 STALE_AFTER = timedelta(minutes=10)
 VOTE_VALUE = {"agree": 1, "disagree": -1, "pass": 0}
+# The stages each kind reports, in order (the text run ends by finding copy-paste campaigns).
+TEXT_STAGES = ("tokenise", "vectorise", "cluster", "label", "project", "campaigns")
+VOTE_STAGES = ("matrix", "pca", "kmeans", "groups")
+
+
+def as_text(message) -> str:
+    """A lazy message as stored text: in the request's language, or (a job, the CLI) Japanese."""
+    if has_request_context():
+        return str(message)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return str(message)
 
 
 class RunRefused(Exception):
@@ -83,20 +98,46 @@ def _fail_stale(consultation_id: int) -> None:
         AnalysisRun.created_at_utc < limit,
         (AnalysisRun.heartbeat_at_utc.is_(None)) | (AnalysisRun.heartbeat_at_utc < limit),
     ).values(state=RunState.FAILED.value, error_code="stopped", finished_at_utc=utcnow(),
-             error_message=str(_l("処理が途中で止まりました（実行していたプロセスが停止しました）。"))))
+             error_message=as_text(_l("処理が途中で止まりました（実行していたプロセスが停止しました）。"))))
+
+
+# Small inputs are tokenised before any job, so that "nothing to analyse" is said on the form;
+# a larger one is checked for size and sameness here and for words by the job.
+PRECHECK_TOKENISE_MAX = 3000
 
 
 def precheck(kind: str, consultation: Consultation, selection: Selection, settings: dict) -> int:
     """Refuse what cannot be analysed before any job exists; return the input's size."""
     if kind == "text":
-        from . import text
+        from . import text, tokenizer
         docs = text_input(consultation, selection)
-        text.check_input(docs, text.TextSettings(**settings))
+        texts = [nfkc(body or "").strip() for _id, body in docs]
+        minimum = text.TextSettings(**settings).min_docs
+        if len(docs) < minimum:  # the count first: "no words" said of no comments would mislead
+            raise AnalysisInputError("too_few", _l(
+                "分析には%(minimum)d件以上のご意見が必要です。この範囲のご意見は%(count)d件です。",
+                minimum=minimum, count=len(docs)))
+        if len(docs) <= PRECHECK_TOKENISE_MAX:
+            kept = [i for i, t in enumerate(texts) if tokenizer.tokenize(t)]
+            text._check(kept, {texts[i] for i in kept}, text.TextSettings(**settings))
+        else:
+            text._check(list(range(len(texts))), set(texts), text.TextSettings(**settings))
         return len(docs)
     from . import votes
     rows, proposal_ids = vote_input(consultation, selection)
-    votes.check_input(rows, proposal_ids, votes.VoteSettings(**settings))
-    return len({r[0] for r in rows})
+    vote_settings = votes.VoteSettings(**settings)
+    if not proposal_ids or not rows:
+        raise AnalysisInputError("no_votes", _l("この意見募集の提案にはまだ賛否がありません。"))
+    per_person: dict[int, int] = {}
+    for participant_id, _proposal, _value in rows:
+        per_person[participant_id] = per_person.get(participant_id, 0) + 1
+    needed = min(vote_settings.min_votes, len(proposal_ids))
+    enough = sum(1 for n in per_person.values() if n >= needed)
+    if enough < vote_settings.min_participants:
+        raise AnalysisInputError("too_few_participants", _l(
+            "提案%(votes)d件以上に賛否を示した参加者が%(found)d人です。グループに分けるには%(needed)d人以上が必要です。",
+            votes=needed, found=enough, needed=vote_settings.min_participants))
+    return enough
 
 
 def start(kind: str, consultation: Consultation, *, selection: Selection = Selection(),
@@ -143,10 +184,15 @@ def perform(run_id: int, progress: Callable[[str, float], None] | None = None) -
     asked = run.settings
     selection = Selection(**asked["selection"])
 
-    def report(stage: str, fraction: float) -> None:
-        _beat(run_id, stage, fraction)
+    stages = TEXT_STAGES if run.kind == "text" else VOTE_STAGES
+
+    def report(stage: str, fraction: float = 1.0) -> None:
+        """The engines report a fraction of each stage; the page shows the whole run's."""
+        index = stages.index(stage) if stage in stages else len(stages) - 1
+        overall = min(1.0, (index + fraction) / len(stages))
+        _beat(run_id, stage, overall)
         if progress:
-            progress(stage, fraction)
+            progress(stage, overall)
 
     try:
         if run.kind == "text":
@@ -155,11 +201,11 @@ def perform(run_id: int, progress: Callable[[str, float], None] | None = None) -
             stored = _run_votes(run, consultation, selection, asked["engine"], report)
     except AnalysisInputError as exc:
         db.session.rollback()
-        return _finish_failed(run_id, exc.code, str(exc.message))
+        return _finish_failed(run_id, exc.code, as_text(exc.message))
     except Exception:
         db.session.rollback()
         log.exception("analysis run %s failed", run_id)  # the traceback holds no comment text
-        _finish_failed(run_id, "error", str(_l("分析が内部エラーで止まりました。サーバーのログを確認してください。")))
+        _finish_failed(run_id, "error", as_text(_l("分析が内部エラーで止まりました。サーバーのログを確認してください。")))
         raise
     return stored
 
@@ -186,31 +232,35 @@ def _finish(run: AnalysisRun, groups: list[AnalysisGroup], points: list[dict], s
 
 
 def _run_text(run, consultation, selection, settings, report) -> AnalysisRun:
-    from . import campaigns, text, tokenizer
+    from . import campaigns, text
     docs = text_input(consultation, selection)
     result = text.analyse_text(docs, text.TextSettings(**settings), progress=report)
+    report("campaigns", 0.0)
+    started = time.perf_counter()
     copies = campaigns.find_near_duplicates(docs)
+    seconds = {**result.stage_seconds, "campaigns": round(time.perf_counter() - started, 4)}
     campaign_of = {}
     for n, campaign in enumerate(copies, start=1):
         for member in campaign.members:
             campaign_of[member] = f"C{n}"
     groups, broad_of, fine_of = [], {}, {}
     for position, g in enumerate(result.groups):
-        groups.append(AnalysisGroup(key=g.key, parent_key=g.parent_key, position=position,
-                                    label="・".join(g.label_terms), size=g.size,
+        groups.append(AnalysisGroup(key=g.key, parent_key=g.parent, position=position,
+                                    label="・".join(g.terms), size=g.size,
                                     detail_json=json.dumps({"representatives": list(g.representatives),
-                                                            "terms": list(g.label_terms)}, ensure_ascii=False)))
-        for member in g.members:
-            (fine_of if g.parent_key else broad_of)[member] = g.key
+                                                            "terms": list(g.terms)}, ensure_ascii=False)))
+        for member in g.doc_ids:
+            (fine_of if g.parent else broad_of)[member] = g.key
     points = []
     for doc_id, _body in docs:
         x, y = result.coordinates.get(doc_id, (None, None))
         points.append({"item_id": doc_id, "group_key": broad_of.get(doc_id), "subgroup_key": fine_of.get(doc_id),
                        "campaign_key": campaign_of.get(doc_id), "x": x, "y": y})
-    summary = {"stage_seconds": result.stage_seconds, "excluded": len(result.excluded),
+    summary = {"stage_seconds": seconds, "excluded": len(result.excluded), "silhouette": result.silhouette,
+               "dims": result.dims, "vocabulary": result.vocabulary_size,
                "campaigns": [{"key": f"C{n}", "size": len(c.members), "representative": c.representative}
                              for n, c in enumerate(copies, start=1)]}
-    return _finish(run, groups, points, summary, tokenizer.package_versions(), len(docs))
+    return _finish(run, groups, points, summary, result.versions, len(docs))
 
 
 def _run_votes(run, consultation, selection, settings, report) -> AnalysisRun:
@@ -219,12 +269,15 @@ def _run_votes(run, consultation, selection, settings, report) -> AnalysisRun:
     result = votes.analyse_votes(rows, proposal_ids, votes.VoteSettings(**settings), progress=report)
     groups = []
     for position, g in enumerate(result.groups):
-        groups.append(AnalysisGroup(key=g.key, position=position, size=g.size,
-                                    detail_json=json.dumps({"proposals": g.proposals}, ensure_ascii=False)))
+        tallies = {str(pid): {"agree": t.agree, "disagree": t.disagree, "pass": t.passed, "share": t.agree_share}
+                   for pid, t in g.proposals.items()}
+        groups.append(AnalysisGroup(key=g.key, position=position, size=len(g.members),
+                                    detail_json=json.dumps({"proposals": tallies}, ensure_ascii=False)))
     group_of = {m: g.key for g in result.groups for m in g.members}
     points = [{"item_id": pid, "group_key": group_of.get(pid), "x": x, "y": y}
               for pid, (x, y) in sorted(result.coordinates.items())]
     summary = {"stage_seconds": result.stage_seconds, "k": result.k, "silhouette": result.silhouette,
                "consensus": list(result.consensus), "divisive": list(result.divisive),
-               "participants_used": result.participants_used}
+               "participants_used": result.participants_used,
+               "divisiveness": {str(k): v for k, v in result.divisiveness.items()}}
     return _finish(run, groups, points, summary, tokenizer.package_versions(), result.participants_used)

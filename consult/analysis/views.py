@@ -25,7 +25,8 @@ add_staff_link("analysis.runs", _l("ご意見の分析（グループの提案�
 
 STAGES = {"tokenise": _l("形態素解析"), "vectorise": _l("特徴量の計算"), "cluster": _l("グループ分け"),
           "label": _l("見出し語の選定"), "project": _l("分布図の作成"), "matrix": _l("賛否の集計"),
-          "pca": _l("主成分分析"), "campaigns": _l("同じ文面の検出")}
+          "pca": _l("主成分分析"), "kmeans": _l("グループ分け"), "groups": _l("グループごとの集計"),
+          "campaigns": _l("同じ文面の検出")}
 KINDS = {"text": _l("文章からグループを提案"), "votes": _l("賛否からグループを見る")}
 
 
