@@ -204,7 +204,7 @@ def _columns(header: list[str], required: Iterable[str]) -> list[str]:
 def _check_widths(names: list[str], rows: list[tuple[int, list[str]]]) -> None:
     # More cells than columns means a comma that was meant to be quoted: reject rather than guess.
     if bad := [line for line, row in rows if len(row) > len(names)]:
-        _reject("bad_row", bad, _l("Lines %(lines)s have more cells than the header has columns.",
+        _reject("bad_row", bad, _l("Line(s) %(lines)s: more cells than the header has columns.",
                                    lines=_lines_text(bad)))
 
 
@@ -215,7 +215,7 @@ def _cell(names: list[str], row: list[str], name: str) -> str:
 
 def _check_ids(ids: list[tuple[int, str]]) -> None:
     if bad := [line for line, value in ids if not value.strip()]:
-        _reject("empty_id", bad, _l("Lines %(lines)s have no id.", lines=_lines_text(bad)))
+        _reject("empty_id", bad, _l("Line(s) %(lines)s: the id is empty.", lines=_lines_text(bad)))
     first: dict[str, int] = {}
     duplicates = []
     for line, value in ids:
@@ -225,14 +225,14 @@ def _check_ids(ids: list[tuple[int, str]]) -> None:
             first[value] = line
     if duplicates:
         _reject("duplicate_id", duplicates,
-                _l("Lines %(lines)s repeat an id used on an earlier line.", lines=_lines_text(duplicates)))
+                _l("Line(s) %(lines)s: the id was already used on an earlier line.", lines=_lines_text(duplicates)))
 
 
 def _check_bodies(bodies: list[tuple[int, str]], max_body: int) -> None:
     if bad := [line for line, body in bodies if not body.strip()]:
-        _reject("empty_body", bad, _l("Lines %(lines)s have an empty comment-body.", lines=_lines_text(bad)))
+        _reject("empty_body", bad, _l("Line(s) %(lines)s: the comment-body is empty.", lines=_lines_text(bad)))
     if bad := [line for line, body in bodies if len(body) > max_body]:
-        _reject("body_too_long", bad, _l("Lines %(lines)s have a comment-body longer than %(max)s characters.",
+        _reject("body_too_long", bad, _l("Line(s) %(lines)s: the comment-body is longer than %(max)s characters.",
                                          lines=_lines_text(bad), max=max_body))
 
 
@@ -281,7 +281,7 @@ def parse_polis_export(comments_csv: bytes, votes_csv: bytes, *, skip_moderated_
     _check_bodies(bodies, max_body)
     moderated = [(line, _cell(names, row, POLIS_MODERATED).strip()) for line, row in rows]
     if bad := [line for line, value in moderated if value not in POLIS_MODERATED_VALUES]:
-        _reject("bad_value", bad, _l("Lines %(lines)s have a “moderated” value other than 1, 0 or -1.",
+        _reject("bad_value", bad, _l("Line(s) %(lines)s: “moderated” is not 1, 0 or -1.",
                                      lines=_lines_text(bad)))
     has_author = POLIS_AUTHOR in names
     statements = [
@@ -322,8 +322,8 @@ def parse_polis_export(comments_csv: bytes, votes_csv: bytes, *, skip_moderated_
             if comment_id not in skipped:
                 votes.append((participant, comment_id, POLIS_VOTE_VALUES[value]))
     if bad:
-        _reject("bad_vote", bad, _l("Lines %(lines)s of participants-votes.csv have a vote other than 1, -1, 0 "
-                                    "or empty.", lines=_lines_text(bad)))
+        _reject("bad_vote", bad, _l("Line(s) %(lines)s of participants-votes.csv: a vote is not 1, -1, 0 or empty.",
+                                    lines=_lines_text(bad)))
     return ImportedConversation(
         statements=tuple(s for s in statements if s.comment_id not in skipped),
         votes=tuple(votes), participant_groups=groups,
