@@ -195,6 +195,14 @@ def test_polis_bad_votes_name_their_lines():
     assert error.code == "bad_vote" and error.lines == (3, 4)
 
 
+def test_polis_empty_body_only_on_a_moderated_out_statement():
+    votes = b"participant,0,1\n0,1,1\n"
+    conversation = parse_polis_export(b"comment-id,moderated,comment-body\n0,1,a\n1,-1,\n", votes)
+    assert [s.comment_id for s in conversation.statements] == ["0"] and conversation.votes == (("0", "0", 1),)
+    error = error_of(parse_polis_export, b"comment-id,moderated,comment-body\n0,1,a\n1,0, \n", votes)
+    assert (error.code, error.lines) == ("empty_body", (3,))
+
+
 def test_polis_bad_moderated_and_duplicates():
     comments = b"comment-id,moderated,comment-body\n0,1,a\n1,2,b\n"
     assert error_of(parse_polis_export, comments, b"participant,0\n").code == "bad_value"
@@ -210,9 +218,8 @@ def test_polis_bad_moderated_and_duplicates():
 
 def run(groups_reversed: bool = False) -> dict:
     groups = [
-        {"key": "1", "parent": None, "label": "交通", "members": [{"id": 11, "imported_id": "c2"}, {"id": 10,
-                                                                                                "imported_id": "c1"},
-                                                                  {"id": 12}]},
+        {"key": "1", "parent": None, "label": "交通",
+         "members": [{"id": 11, "imported_id": "c2"}, {"id": 10, "imported_id": "c1"}, {"id": 12}]},
         {"key": "1_1", "parent": "1", "label": "駐輪場", "members": [{"id": 12}, {"id": 10, "imported_id": "c1"}]},
         {"key": "2", "parent": None, "label": "公園", "members": [{"id": 13, "imported_id": None}]},
     ]
@@ -262,10 +269,12 @@ def test_run_json_naive_time_is_utc_and_bad_input_is_refused():
 
 def result_rows():
     return [
-        {"comment_id": "c1", "original_comment": "=HYPERLINK(\"http://x\")", "arg_id": "A1_0", "argument": "+1 賛成",
-         "category_id": "1", "category": "-交通", "x": -0.25, "y": 1.5, "attributes": {"年代": "@30代"}},
-        {"comment_id": "c2", "original_comment": "\tタブ", "arg_id": "A2_0", "argument": "\r改行", "category_id": "2",
-         "category": "公園", "x": 0.5, "y": -1.0, "source": "アンケート", "attributes": {"attribute_地区": "東区"}},
+        {"comment_id": "c1", "original_comment": "=HYPERLINK(\"http://x\")", "arg_id": "A1_0",
+         "argument": "+1 賛成", "category_id": "1", "category": "-交通", "x": -0.25, "y": 1.5,
+         "attributes": {"年代": "@30代"}},
+        {"comment_id": "c2", "original_comment": "\tタブ", "arg_id": "A2_0", "argument": "\r改行",
+         "category_id": "2", "category": "公園", "x": 0.5, "y": -1.0, "source": "アンケート",
+         "attributes": {"attribute_地区": "東区"}},
     ]
 
 
