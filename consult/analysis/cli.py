@@ -8,7 +8,8 @@ from flask.cli import AppGroup
 from ..consultation.models import Topic
 from ..editing import consultations
 from ..extensions import db
-from . import runs
+from ..core.errors import InvalidInput
+from . import exports, runs
 from .models import AnalysisRun
 
 analysis_cli = AppGroup("analysis", help="Suggested groups from text and votes (broad listening).")
@@ -78,3 +79,24 @@ def show_command(run_id):
     click.echo(f"run {run.id}: {run.kind} {run.state} input={run.input_count} settings={run.settings_json}")
     for g in run.groups:
         click.echo(f"  {g.key:>5} {g.size:>6}  {g.label}")
+
+
+@analysis_cli.command("export")
+@click.argument("run_id", type=click.IntRange(1, 2**63 - 1))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="A file (default: standard output).")
+def export_command(run_id, fmt, output):
+    """A finished run as JSON (groups, members, map) or as kouchou-ai's result CSV (text runs)."""
+    run = db.session.get(AnalysisRun, run_id)
+    if run is None or run.state != "done":
+        raise click.ClickException(f"no finished analysis run {run_id}")
+    try:
+        data = exports.export(run, fmt)
+    except InvalidInput as exc:
+        raise click.ClickException(" ".join(runs.as_text(m) for ms in exc.errors.values() for m in ms)) from None
+    if output:
+        with open(output, "wb") as f:
+            f.write(data)
+        click.echo(f"analysis: run {run_id} written to {output} ({len(data):,} bytes)", err=True)
+    else:
+        click.get_binary_stream("stdout").write(data)

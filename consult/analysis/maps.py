@@ -8,7 +8,7 @@ from .svg import scatter_svg
 
 
 def run_map(run: AnalysisRun, points):
-    legend = [(g.key, g.label or "", g.size) for g in run.groups if g.parent_key is None]
+    legend = {g.key: g.label or _("グループ%(key)s", key=g.key) for g in run.groups if g.parent_key is None}
     if run.kind == "text":
         href = lambda item: url_for("secretariat.moderation_comment", comment_id=item)  # noqa: E731
         label = lambda item: _("ご意見 %(id)d", id=item)  # noqa: E731

@@ -121,7 +121,8 @@ def audit_action_labels() -> dict[str, Any]:
         "workshop.theme_create": _l("テーマを作成"), "workshop.theme_update": _l("テーマを変更"),
         "workshop.theme_delete": _l("テーマを削除"),
         "export.csv": _l("ご意見をCSVで書き出し"), "export.xlsx": _l("ご意見をExcelで書き出し"),
-        "export.json": _l("ご意見をJSONで書き出し"), "export.document_xlsx": _l("検討会資料をExcelで書き出し"),
+        "export.json": _l("ご意見をJSONで書き出し"), "export.analysis_json": _l("分析結果をJSONで書き出し"),
+        "export.analysis_csv": _l("分析結果をCSV（広聴AIの形式）で書き出し"), "export.document_xlsx": _l("検討会資料をExcelで書き出し"),
         "export.document_html": _l("検討会資料をHTMLで書き出し"), "export.audit_csv": _l("操作記録をCSVで書き出し"),
     }
 

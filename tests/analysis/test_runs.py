@@ -120,3 +120,26 @@ def test_the_same_input_and_settings_give_the_same_groups(demo):
     b = runs.perform(runs.start("text", demo, settings={"seed": 5}).id)
     assert [(g.key, g.parent_key, g.size, g.label) for g in a.groups] == \
         [(g.key, g.parent_key, g.size, g.label) for g in b.groups]
+
+
+def test_a_run_exports_as_json_with_every_member_and_as_kouchou_csv(demo, runner, tmp_path):
+    import json
+
+    run_id = runner.invoke(args=["analysis", "run", DELIBERATION]).stdout.strip().splitlines()[-1]
+    out = tmp_path / "run.json"
+    result = runner.invoke(args=["analysis", "export", run_id, "--format", "json", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text("utf-8"))
+    run = db.session.get(AnalysisRun, int(run_id))
+    broad = [g for g in data["groups"] if g["parent"] is None]
+    assert sorted(m for g in broad for m in g["members"]) == sorted(
+        db.session.scalars(select(AnalysisPoint.item_id).where(AnalysisPoint.run_id == run.id)))
+    assert {g["key"]: len(g["members"]) for g in data["groups"]} == {g.key: g.size for g in run.groups}
+    csv_out = tmp_path / "run.csv"
+    assert runner.invoke(args=["analysis", "export", run_id, "--format", "csv", "--output", str(csv_out)]).exit_code == 0
+    raw = csv_out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").splitlines()[0].startswith("comment-id,")
+    assert len(raw.decode("utf-8-sig").splitlines()) == run.input_count + 1
+    # A run that does not exist: a message, not a traceback.
+    missing = runner.invoke(args=["analysis", "export", "999999"])
+    assert missing.exit_code != 0 and "999999" in missing.output

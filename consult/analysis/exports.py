@@ -1,0 +1,58 @@
+"""A run as another tool reads it: JSON (every group with its members and the map) and, for a text
+run, the CSV layout of kouchou-ai's result (formats in interop.py and docs/interop.md). The comment
+text is the moderator's masked copy where there is one; exports are recorded in the audit log."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..audit import record
+from ..core.errors import InvalidInput
+from ..extensions import db
+from ..participation.models import Comment
+from .interop import KouchouRow, RunExport, export_kouchou_csv, export_run_json
+from .models import AnalysisPoint, AnalysisRun
+
+
+def _points(run: AnalysisRun) -> list[AnalysisPoint]:
+    return list(db.session.scalars(select(AnalysisPoint).where(AnalysisPoint.run_id == run.id)
+                                   .order_by(AnalysisPoint.item_id)))
+
+
+def run_export(run: AnalysisRun) -> RunExport:
+    points = _points(run)
+    members: dict[str, list[dict]] = {}
+    for p in points:
+        for key in (p.group_key, p.subgroup_key):
+            if key:
+                members.setdefault(key, []).append({"id": p.item_id})
+    return {"id": run.id, "kind": run.kind, "settings": run.settings, "input_count": run.input_count or 0,
+            "versions": run.package_versions, "created_at": run.created_at_utc,
+            "groups": [{"key": g.key, "parent": g.parent_key, "label": g.label, "members": members.get(g.key, [])}
+                       for g in run.groups],
+            "coordinates": [{"id": p.item_id, "x": p.x, "y": p.y} for p in points if p.x is not None]}
+
+
+def kouchou_rows(run: AnalysisRun) -> list[KouchouRow]:
+    if run.kind != "text":
+        raise InvalidInput({"format": [_l("CSV（広聴AIの形式）で書き出せるのは文章の分析だけです。賛否の分析はJSONで書き出してください。")]})
+    labels = {g.key: g.label for g in run.groups}
+    points = _points(run)
+    bodies = dict(db.session.execute(select(Comment.id, Comment.body_published)
+                                     .where(Comment.id.in_([p.item_id for p in points]))).all())
+    originals = dict(db.session.execute(select(Comment.id, Comment.body)
+                                        .where(Comment.id.in_([p.item_id for p in points]))).all())
+    rows = []
+    for p in points:
+        key = p.subgroup_key or p.group_key or ""
+        text = bodies.get(p.item_id) or originals.get(p.item_id, "")
+        rows.append({"comment_id": str(p.item_id), "original_comment": text, "arg_id": f"A{p.item_id}_0",
+                     "argument": text, "category_id": key, "category": labels.get(key, ""), "x": p.x, "y": p.y})
+    return rows
+
+
+def export(run: AnalysisRun, fmt: str, user=None) -> bytes:
+    data = (export_run_json(run_export(run)).encode("utf-8") if fmt == "json"
+            else export_kouchou_csv(kouchou_rows(run)))
+    record(user, f"export.analysis_{fmt}", "analysis_run", run.id, after={"format": fmt})
+    db.session.commit()
+    return data
