@@ -44,6 +44,7 @@ def build(path: Path, password: str) -> str:
                     "--seats", "12", "--open", "1", "--groups", "3"],
                    cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, check=True, stderr=subprocess.DEVNULL)
     flask(url, "users", "create", STAFF, "--role", "secretariat", "--password", password)
+    flask(url, "analysis", "run", "kumamoto-ward-offices-h26")  # run 1: the suggested groups from text
     return url
 
 
@@ -114,7 +115,8 @@ def main() -> None:
             for name, target in [("desktop-projector", f"/staff/c/kumamoto-ward-offices-h26/workshops/{workshop_id}/projector"),
                                  ("desktop-dashboard", "/staff/c/kumamoto-ward-offices-h26/review#matrix-h"),
                                  ("desktop-review-document", "/staff/c/kumamoto-ward-offices-h26/review/document"),
-                                 ("desktop-pubcom-register", "/staff/c/jichi-kihon-jorei-h26/register/new")]:
+                                 ("desktop-pubcom-register", "/staff/c/jichi-kihon-jorei-h26/register/new"),
+                                 ("desktop-analysis", "/staff/c/kumamoto-ward-offices-h26/analysis/1#map")]:
                 shoot(desktop, base + target, name)
             browser.close()
     print(f"screenshots: written to {OUT.relative_to(ROOT)}/", file=sys.stderr)
