@@ -21,7 +21,7 @@ from ..extensions import db
 from . import bp, decisions, jobs, maps, reading, runs
 from .models import AnalysisGroup, AnalysisRun
 
-add_staff_link("analysis.runs", _l("ご意見の分析（グループの提案・賛否の傾向・同じ文面の意見）"), "review")
+add_staff_link("analysis.runs_page", _l("ご意見の分析（グループの提案・賛否の傾向・同じ文面の意見）"), "review")
 
 STAGES = {"tokenise": _l("形態素解析"), "vectorise": _l("特徴量の計算"), "cluster": _l("グループ分け"),
           "label": _l("見出し語の選定"), "project": _l("分布図の作成"), "matrix": _l("賛否の集計"),

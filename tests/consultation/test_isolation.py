@@ -11,6 +11,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from consult.analysis.models import AnalysisGroup, AnalysisPoint, AnalysisRun
 from consult.auth.services import create_user
 from consult.consultation.models import Consultation, Meeting, Section
 from consult.extensions import db
@@ -52,6 +53,14 @@ def two(app):
         meeting = db.session.scalar(select(Meeting).where(Meeting.consultation_id == consultation.id))
         if meeting is not None:
             ids[slug]["meeting_id"] = meeting.id
+        # A finished analysis run holding the comment, its suggestion named with the group's mark.
+        run = AnalysisRun(consultation_id=consultation.id, kind="text", state="done", input_count=1)
+        run.groups = [AnalysisGroup(key="1", label=MARKS[slug][1], size=1,
+                                    detail_json=json.dumps({"representatives": [comment.id]}))]
+        db.session.add(run)
+        db.session.flush()
+        db.session.add(AnalysisPoint(run_id=run.id, item_id=comment.id, group_key="1", x=0.5, y=0.5))
+        ids[slug]["run_id"] = run.id
         proposal = topic.proposals[0] if topic.proposals else None
         if proposal is not None:
             ids[slug]["proposal_id"] = proposal.id
@@ -129,7 +138,7 @@ def consultation_slug_topic(slug) -> str:
 
 
 ID_ARGS = ("comment_id", "group_id", "section_id", "proposal_id", "meeting_id", "workshop_id", "briefing_id",
-           "entry_id")
+           "entry_id", "run_id")
 
 
 def test_an_id_of_the_other_consultation_is_not_found(app, admin, two):
