@@ -147,6 +147,7 @@ def _project(values: np.ndarray, seen: np.ndarray) -> np.ndarray:
 
 
 def _cluster(points: np.ndarray, settings: VoteSettings) -> tuple[np.ndarray, int, float]:
+    from sklearn import config_context
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
@@ -160,7 +161,8 @@ def _cluster(points: np.ndarray, settings: VoteSettings) -> tuple[np.ndarray, in
         picked = labels[sample]
         if len(np.unique(picked)) < 2 or len(np.unique(picked)) >= len(sample):
             continue
-        score = float(silhouette_score(points[sample], picked))
+        with config_context(working_memory=64):  # MB a chunk: the 5,000² distances would be 200 MB at once
+            score = float(silhouette_score(points[sample], picked))
         if best is None or score > best[2] + 1e-12:
             best = (labels, k, score)
     if best is None:
