@@ -32,6 +32,7 @@ Identical texts (after normalisation) are grouped first without any hashing, so 
 thousand exact copies costs one dictionary entry, not half a million comparisons.
 """
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
@@ -41,7 +42,7 @@ from datasketch import MinHash, MinHashLSH
 
 MIN_CHARS = 10
 SHINGLE = 3
-_DROP = ("Z", "P", "S", "C")  # separators, punctuation, symbols, control / format characters
+_DROP = re.compile(r"[\W_]+")  # everything but letters and digits: spaces, punctuation, symbols, controls
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,7 @@ class Campaign:
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in _DROP)
+    return _DROP.sub("", unicodedata.normalize("NFKC", text or "").casefold())
 
 
 def shingles(norm: str) -> np.ndarray:
@@ -117,12 +117,8 @@ def find_near_duplicates(docs: Iterable[tuple[object, str]], threshold: float = 
 
     lsh = MinHashLSH(threshold=max(0.3, threshold - 0.15), num_perm=num_perm)
     # The 3-grams are hashed to 32 bits here in numpy; datasketch applies its seeded permutations.
-    hashes = list(MinHash.generator((_hash32(shingles(norm)).tolist() for norm in texts),
-                                    num_perm=num_perm, seed=seed, hashfunc=int))
-    with lsh.insertion_session() as session:
-        for slot, m in enumerate(hashes):
-            session.insert(slot, m)
-
+    hashes = MinHash.generator((_hash32(shingles(norm)).tolist() for norm in texts),
+                               num_perm=num_perm, seed=seed, hashfunc=int)
     found = _UnionFind(len(texts))
     cache: dict[int, np.ndarray] = {}
 
@@ -131,11 +127,12 @@ def find_near_duplicates(docs: Iterable[tuple[object, str]], threshold: float = 
             cache[slot] = shingles(texts[slot])
         return cache[slot]
 
+    # Query, then insert: each pair is met once, when its later text arrives, and no MinHash is kept.
     for slot, m in enumerate(hashes):
         for other in lsh.query(m):
-            if other > slot and found.find(other) != found.find(slot) \
-                    and jaccard(grams(slot), grams(other)) >= threshold:
+            if found.find(other) != found.find(slot) and jaccard(grams(slot), grams(other)) >= threshold:
                 found.union(slot, other)
+        lsh.insert(slot, m, check_duplication=False)
 
     components: dict[int, list[int]] = {}
     for slot in range(len(texts)):
