@@ -16,8 +16,9 @@ Steps and the choices made:
    this, someone who saw few proposals sits near the centre only because most of the row is 0.
 3. **PCA** to two dimensions with numpy's SVD; each component's sign is fixed (largest loading
    positive) so the picture does not mirror between runs.
-4. **k-means** (scikit-learn, seeded) on the 2-D projection for k = 2..5; k is the one with the
-   best silhouette, computed on a seeded sample of at most 5,000 points so it stays fast.
+4. **k-means** (scikit-learn, seeded) on the 2-D projection for k = 2..5, fitted on a seeded
+   sample of at most 20,000 participants and then applied to all; k is the one with the best
+   silhouette, computed on a seeded sample of at most 5,000 points so it stays fast.
 5. **Groups** are keyed "A", "B", … by size, largest first. Per group and proposal: agree,
    disagree and pass counts, and the agree share among the group's members who voted on it
    (passes included in the denominator, as Polis does).
@@ -37,6 +38,7 @@ from consult.analysis.errors import AnalysisInputError
 
 GROUP_KEYS = "ABCDE"
 SILHOUETTE_SAMPLE = 5000
+KMEANS_SAMPLE = 20000
 
 
 @dataclass(frozen=True)
@@ -152,12 +154,15 @@ def _cluster(points: np.ndarray, settings: VoteSettings) -> tuple[np.ndarray, in
     from sklearn.metrics import silhouette_score
 
     rng = np.random.default_rng(settings.seed)
-    sample = rng.choice(len(points), size=min(len(points), SILHOUETTE_SAMPLE), replace=False)
-    sample.sort()
+    sample = np.sort(rng.choice(len(points), size=min(len(points), SILHOUETTE_SAMPLE), replace=False))
+    # Centres from a seeded sample, then every point to its nearest centre: in two dimensions
+    # 20,000 points place the centres as well as 100,000 do, at a fifth of the cost.
+    fit = np.sort(rng.choice(len(points), size=min(len(points), KMEANS_SAMPLE), replace=False))
     distinct = len(np.unique(points.round(9), axis=0))
     best = None
     for k in range(settings.k_min, min(settings.k_max, distinct) + 1):
-        labels = KMeans(n_clusters=k, n_init=settings.kmeans_restarts, random_state=settings.seed).fit_predict(points)
+        model = KMeans(n_clusters=k, n_init=settings.kmeans_restarts, random_state=settings.seed).fit(points[fit])
+        labels = model.predict(points)
         picked = labels[sample]
         if len(np.unique(picked)) < 2 or len(np.unique(picked)) >= len(sample):
             continue
