@@ -34,8 +34,8 @@ thousand exact copies costs one dictionary entry, not half a million comparisons
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH

@@ -28,8 +28,8 @@ Steps and the choices made:
 
 import itertools
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
@@ -137,7 +137,7 @@ def _project(values: np.ndarray, seen: np.ndarray) -> np.ndarray:
         raise AnalysisInputError(
             "no_variation", _l("Everyone voted the same way on every proposal, so there is no split to show."))
     # P × P eigenproblem instead of an n × P SVD: the same components, far less work at 100k rows.
-    _, s, vt = np.linalg.svd(centred.T @ centred)
+    _, _, vt = np.linalg.svd(centred.T @ centred)
     components = vt[:2]
     for c in components:  # fix the sign so that the picture does not mirror between runs
         if c[np.argmax(np.abs(c))] < 0:
