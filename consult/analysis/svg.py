@@ -17,7 +17,7 @@ attribute and no ``<style>`` element (the CSP's ``style-src 'self'`` blocks both
 """
 
 from collections import Counter
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from markupsafe import Markup, escape
 
@@ -41,7 +41,7 @@ _LEGEND_ROW, _LEGEND_FONT = 56, 36
 
 def _num(value: float) -> str:
     text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")
 
 
 def scatter_svg(points: Iterable[tuple[object, float, float, str]], *, title: str, description: str,
@@ -58,8 +58,8 @@ def scatter_svg(points: Iterable[tuple[object, float, float, str]], *, title: st
     height = _SIZE + _LEGEND_ROW * len(keys) + 16
     role = "group" if href else "img"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_SIZE} {height}" width="100%" '
-        f'role="{role}" aria-labelledby="{cid}-t {cid}-d" class="chart scatter" {_FONT}>',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_SIZE} {height}" width="100%" '
+         f'role="{role}" aria-labelledby="{cid}-t {cid}-d" class="chart scatter" {_FONT}>'),
         f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(description)}</desc><defs>',
     ]
     for key, i in shape_of.items():
