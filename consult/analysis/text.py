@@ -38,7 +38,7 @@ class TextSettings:
     min_subgroup_size: int = 10  # a broad group is split only if each part could have this many
     min_split_silhouette: float = 0.05  # below this, splitting a broad group is noise: keep it whole
     silhouette_sample: int = 2000  # silhouette is quadratic: score k on a seeded sample
-    fit_sample: int = 5000  # k is chosen on a seeded sample this large; then a few passes over all docs
+    fit_sample: int = 4000  # k is chosen on a seeded sample this large; then a few passes over all docs
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -242,7 +242,7 @@ def _dims(n_docs: int, n_terms: int, settings: TextSettings) -> int:
 
 
 def _kmeans(k: int, seed: int) -> KMeans:
-    return KMeans(n_clusters=k, random_state=seed, n_init=4)
+    return KMeans(n_clusters=k, random_state=seed, n_init=2, max_iter=100)
 
 
 def _sample(n: int, size: int, seed: int) -> np.ndarray:
