@@ -94,7 +94,8 @@ def main() -> None:
         row = json.loads(out.strip().splitlines()[-1])
         stages = "  ".join(f"{k} {v:.2f}" for k, v in row["stages"].items())
         print(f"{row['size']:>5}: {row['seconds']:.2f} s ({stages}); peak RSS {row['peak_rss_mb']} MB; "
-              f"{row['distinct_texts']} distinct texts, {row['broad_groups']} broad / {row['fine_groups']} fine groups, "
+              f"{row['distinct_texts']} distinct texts, "
+              f"{row['broad_groups']} broad / {row['fine_groups']} fine groups, "
               f"{row['dims']} dims, {row['vocabulary']} terms, ARI vs theme {row['ari_vs_theme']}")
     print("versions:", json.dumps(row["versions"]))
 

@@ -214,7 +214,8 @@ def _check(kept_ids: list[int], kept_texts: set[str], settings: TextSettings) ->
     if not kept_ids:
         raise AnalysisInputError("no_words", _l("None of these comments has words the analysis can use."))
     if len(kept_texts) == 1:
-        raise AnalysisInputError("all_identical", _l("All these comments are the same text; there is nothing to group."))
+        message = _l("All these comments are the same text; there is nothing to group.")
+        raise AnalysisInputError("all_identical", message)
     if len(kept_ids) < settings.min_docs:
         raise AnalysisInputError(
             "too_few",

@@ -111,9 +111,9 @@ def tokenize(text: str) -> list[str]:
                 terms[-1] += morpheme.normalized_form()
                 continue
             previous_noun = kind == _NOUN
-            if kind == _NOUN or kind == _OTHER:
-                if morpheme.dictionary_form() not in STOP_WORDS:  # the list is written as people write
-                    terms.append(morpheme.normalized_form())
+            # The stop list is written as people write (する); _keep checks the normalised form (為る).
+            if kind in (_NOUN, _OTHER) and morpheme.dictionary_form() not in STOP_WORDS:
+                terms.append(morpheme.normalized_form())
     return [term for term in terms if _keep(term)]
 
 

@@ -65,15 +65,15 @@ def test_package_versions_name_the_analyser_and_its_dictionary():
     reason="target of issue 16 not met: measured ARI 0.48 / NMI 0.56 on themes.csv (docs/analysis.md)",
 )
 def test_broad_groups_recover_the_themes_target(themes):
-    docs, truth, result = themes
+    _docs, truth, result = themes
     ari, nmi, _ = _scores(result, truth)
     assert ari >= 0.7, f"ARI {ari:.3f}, NMI {nmi:.3f}, {len(result.broad)} broad groups"
 
 
 def test_broad_groups_recover_the_themes_floor(themes):
     """What the engine reaches today; a change that loses ground fails here."""
-    docs, truth, result = themes
-    ari, nmi, assigned = _scores(result, truth)
+    _docs, truth, result = themes
+    ari, nmi, _ = _scores(result, truth)
     assert ari >= 0.45 and nmi >= 0.5, f"ARI {ari:.3f}, NMI {nmi:.3f}, {len(result.broad)} broad groups"
     # Every theme is the clear majority (≥ 70 %) of at least one broad group.
     led = set()
@@ -85,7 +85,7 @@ def test_broad_groups_recover_the_themes_floor(themes):
 
 
 def test_labels_name_the_themes(themes):
-    docs, truth, result = themes
+    _docs, truth, result = themes
     labels = {}
     for group in result.broad:
         theme = Counter(truth[d] for d in group.doc_ids).most_common(1)[0][0]
@@ -101,7 +101,7 @@ def test_labels_name_the_themes(themes):
 
 
 def test_two_levels_nest_and_are_numbered_by_size(themes):
-    docs, truth, result = themes
+    docs, _truth, result = themes
     settings = TextSettings()
     broad = result.broad
     assert settings.min_groups <= len(broad) <= settings.max_groups
@@ -121,7 +121,7 @@ def test_two_levels_nest_and_are_numbered_by_size(themes):
 
 
 def test_groups_are_well_formed_and_representatives_are_members(themes):
-    docs, truth, result = themes
+    _docs, _truth, result = themes
     for group in result.groups:
         assert list(group.doc_ids) == sorted(group.doc_ids) and group.size == len(group.doc_ids)
         assert len(group.representatives) == min(3, group.size)
@@ -130,7 +130,7 @@ def test_groups_are_well_formed_and_representatives_are_members(themes):
 
 
 def test_coordinates_cover_every_clustered_doc_in_the_unit_square(themes):
-    docs, truth, result = themes
+    docs, _truth, result = themes
     assert set(result.coordinates) == {d for d, _ in docs}
     xs = [x for x, _ in result.coordinates.values()]
     ys = [y for _, y in result.coordinates.values()]
@@ -139,7 +139,7 @@ def test_coordinates_cover_every_clustered_doc_in_the_unit_square(themes):
 
 
 def test_result_records_stages_settings_and_versions(themes):
-    docs, truth, result = themes
+    _docs, _truth, result = themes
     assert list(result.stage_seconds) == list(STAGES)
     assert all(s >= 0 for s in result.stage_seconds.values())
     assert result.settings == TextSettings().as_dict() and result.settings["seed"] == 0
@@ -162,7 +162,7 @@ def test_progress_reports_the_stages_in_order():
 
 
 def test_same_input_same_result_whatever_the_order(themes):
-    docs, truth, result = themes
+    docs, _truth, result = themes
     again = analyse_text(docs)
     shuffled = list(docs)
     random.Random(3).shuffle(shuffled)
