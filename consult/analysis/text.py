@@ -271,7 +271,7 @@ def _choose_k(vectors: np.ndarray, k_range: range, settings: TextSettings) -> tu
     best_k, best_score, best_labels, best_model = None, -2.0, None, None
     distinct = len(np.unique(fit_vectors.round(6), axis=0))
     for k in k_range:
-        if k >= distinct:
+        if k > distinct:  # k-means cannot make more groups than there are distinct points
             break
         model = _kmeans(k, settings.seed)
         labels = model.fit_predict(fit_vectors)

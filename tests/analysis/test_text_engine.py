@@ -221,3 +221,12 @@ def test_no_words():
     with pytest.raises(AnalysisInputError) as refused:
         analyse_text([])
     assert refused.value.code == "no_words"
+
+
+def test_few_distinct_texts_give_exactly_their_groups():
+    texts = ["駐車場が狭い", "窓口が混む", "避難所が遠い"]
+    docs = [(i, texts[i % 3] + ("です" if i % 2 else "")) for i in range(30)]
+    result = analyse_text(docs)
+    assert sorted(tuple(sorted(g.terms)) for g in result.broad) == [("混む", "窓口"), ("狭い", "駐車場"), ("遠い", "避難所")]
+    assert all(g.size == 10 for g in result.broad)
+    assert [g.key for g in result.fine] == ["1-1", "2-1", "3-1"]  # a uniform group is not split
