@@ -1,8 +1,13 @@
 """The text engine on a set with a known answer (tests/data/analysis/themes.csv) and on bad input."""
 
 import csv
+import hashlib
+import json
+import os
 import pathlib
 import random
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -171,6 +176,29 @@ def test_same_input_same_result_whatever_the_order(themes):
         assert run.groups == result.groups
         assert run.coordinates == result.coordinates
         assert run.excluded == result.excluded
+
+
+_DIGEST = """
+import csv, hashlib, json, sys
+from consult.analysis.text import analyse_text
+with open(sys.argv[1], encoding="utf-8") as f:
+    rows = list(csv.DictReader(f))
+data = analyse_text([(i + 1, row["text"]) for i, row in enumerate(rows)]).as_dict()
+data.pop("stage_seconds")
+print(hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest())
+"""
+
+
+def test_same_result_in_another_process_with_another_hash_seed(themes):
+    """String hashing differs between processes; nothing in the result may depend on it."""
+    data = themes[2].as_dict()
+    data.pop("stage_seconds")
+    here = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    env = dict(os.environ, PYTHONHASHSEED="12345", PYTHONPATH=str(pathlib.Path(__file__).parents[2]))
+    there = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", _DIGEST, str(THEMES)], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert there == here
 
 
 def test_the_seed_is_used():
