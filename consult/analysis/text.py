@@ -259,7 +259,7 @@ def _identity(tokens):
 
 def _dims(n_docs: int, n_terms: int, settings: TextSettings) -> int:
     # Short comments share few words: a few dimensions per theme make LSA merge co-occurring words
-    # (measured on themes.csv: 10 dims for 212 docs beat 20–50). One per 20 docs, 8 at least.
+    # (themes.csv, 212 docs, k = 5, seed 0: ARI 0.59 at 10 dims, 0.49 at 20, 0.51 at 40). One per 20 docs, 8 at least.
     return max(0, min(settings.max_dims, max(8, n_docs // 20), n_docs - 1, n_terms - 1))
 
 
