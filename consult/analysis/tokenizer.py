@@ -5,6 +5,7 @@ Why Sudachi: see docs/analysis.md, "Tokeniser". Mode C keeps compounds such as �
 まちづくり → 町作り), so one idea is one term however a citizen writes it.
 """
 
+import functools
 import importlib.metadata
 import re
 import threading
@@ -40,7 +41,7 @@ _ONE_KANA = re.compile(r"^[\u3040-\u30ffー]$")
 _NO_LETTER = re.compile(r"^[\W\d_]+$")
 
 _lock = threading.Lock()
-_analyser_state = None  # (tokenizer, dictionary, {pos id: kind}), made on first use
+_analyser_state = None  # (mode C tokenizer, dictionary, {pos id: kind}, mode A tokenizer), made on first use
 
 # What a part of speech does to the term list (decided once per POS id, not per morpheme).
 _DROP, _NOUN, _OTHER, _SUFFIX = 0, 1, 2, 3
@@ -55,7 +56,12 @@ def _analyser():
                 from sudachipy import Dictionary, SplitMode
 
                 dictionary = Dictionary(dict="core")
-                _analyser_state = (dictionary.tokenizer(mode=SplitMode.C), dictionary, {})
+                _analyser_state = (
+                    dictionary.tokenizer(mode=SplitMode.C),
+                    dictionary,
+                    {},
+                    dictionary.tokenizer(mode=SplitMode.A),
+                )
     return _analyser_state
 
 
@@ -92,7 +98,7 @@ def _keep(term: str) -> bool:
 
 def tokenize(text: str) -> list[str]:
     """Content words of `text` in their normalised form, in order (NFKC first)."""
-    analyser, dictionary, kinds = _analyser()
+    analyser, dictionary, kinds, _ = _analyser()
     terms: list[str] = []
     for chunk in _chunks(nfkc(text)):
         previous_noun = False  # a noun suffix (避難 + 所, 利用 + 者) joins the noun before it
@@ -105,10 +111,23 @@ def tokenize(text: str) -> list[str]:
                 terms[-1] += morpheme.normalized_form()
                 continue
             previous_noun = kind == _NOUN
-            if kind == _NOUN or kind == _OTHER:
-                if morpheme.dictionary_form() not in STOP_WORDS:  # the list is written as people write
-                    terms.append(morpheme.normalized_form())
+            # The stop list is written as people write (する); _keep checks the normalised form (為る).
+            if kind in (_NOUN, _OTHER) and morpheme.dictionary_form() not in STOP_WORDS:
+                terms.append(morpheme.normalized_form())
     return [term for term in terms if _keep(term)]
+
+
+@functools.lru_cache(maxsize=200_000)
+def subwords(term: str) -> tuple[str, ...]:
+    """The short units (SplitMode.A) inside a compound term: 子育て中 → 子育て; 駐車場 → 駐車.
+
+    The engine adds them as extra features so that comments that write the same idea as
+    different compounds (保育所 / 保育園 / 保育料) still share a term. Empty for a simple word.
+    """
+    parts = [m.normalized_form() for m in _analyser()[3].tokenize(term)]
+    if len(parts) < 2:
+        return ()
+    return tuple(part for part in parts if len(part) > 1 and part != term and _keep(part))
 
 
 def package_versions() -> dict[str, str]:
