@@ -212,15 +212,15 @@ def _analyse(docs, settings: TextSettings, progress) -> TextResult:
 
 def _check(kept_ids: list[int], kept_texts: set[str], settings: TextSettings) -> None:
     if not kept_ids:
-        raise AnalysisInputError("no_words", _l("None of these comments has words the analysis can use."))
+        raise AnalysisInputError("no_words", _l("分析に使える語を含むご意見がありません。"))
     if len(kept_texts) == 1:
-        message = _l("All these comments are the same text; there is nothing to group.")
+        message = _l("ご意見がすべて同じ文面のため、グループに分けられません。")
         raise AnalysisInputError("all_identical", message)
     if len(kept_ids) < settings.min_docs:
         raise AnalysisInputError(
             "too_few",
             _l(
-                "The analysis needs at least %(minimum)d comments with words in them; this selection has %(count)d.",
+                "分析には語を含むご意見が%(minimum)d件以上必要です。この範囲のご意見は%(count)d件です。",
                 minimum=settings.min_docs,
                 count=len(kept_ids),
             ),
@@ -239,7 +239,7 @@ def _counts(tokens: list[list[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
         except ValueError:  # "After pruning, no terms remain"
             continue
         return counts.tocsr(), vectorizer.get_feature_names_out()
-    raise AnalysisInputError("no_words", _l("None of these comments has words the analysis can use."))
+    raise AnalysisInputError("no_words", _l("分析に使える語を含むご意見がありません。"))
 
 
 def _features(tokens: list[str]) -> list[str]:

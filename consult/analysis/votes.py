@@ -98,7 +98,7 @@ class VoteResult:
 def _read_votes(votes: Iterable[tuple[int, int, int]]) -> np.ndarray:
     flat = np.fromiter(itertools.chain.from_iterable(votes), dtype=np.int64)
     if flat.size % 3:
-        raise AnalysisInputError("bad_vote", _l("Each vote must be (participant, proposal, value)."))
+        raise AnalysisInputError("bad_vote", _l("賛否は（参加者・提案・値）の組で渡してください。"))
     return flat.reshape(-1, 3)
 
 
@@ -111,9 +111,9 @@ def _matrix(triples: np.ndarray, proposal_ids: list[int], min_votes: int):
     known = proposals[order][pos] == triples[:, 1]
     triples, col = triples[known], order[pos[known]]
     if not len(triples):
-        raise AnalysisInputError("no_votes", _l("There are no votes on these proposals yet."))
+        raise AnalysisInputError("no_votes", _l("この範囲の提案にはまだ賛否がありません。"))
     if np.any((triples[:, 2] < -1) | (triples[:, 2] > 1)):
-        raise AnalysisInputError("bad_vote", _l("A vote must be 1 (agree), -1 (disagree) or 0 (pass)."))
+        raise AnalysisInputError("bad_vote", _l("賛否の値は1（賛成）、-1（反対）、0（どちらともいえない）のいずれかです。"))
     people, row = np.unique(triples[:, 0], return_inverse=True)
     cell = row * len(proposals) + col
     # The last vote given on a cell wins: take the first occurrence in the reversed order.
@@ -135,7 +135,7 @@ def _project(values: np.ndarray, seen: np.ndarray) -> np.ndarray:
     centred = np.where(seen, values - means, 0.0)
     if not np.any(np.abs(centred) > 1e-12):
         raise AnalysisInputError(
-            "no_variation", _l("Everyone voted the same way on every proposal, so there is no split to show."))
+            "no_variation", _l("全員がすべての提案に同じ賛否を示しているため、グループに分けられません。"))
     # P × P eigenproblem instead of an n × P SVD: the same components, far less work at 100k rows.
     _, _, vt = np.linalg.svd(centred.T @ centred)
     components = vt[:2]
@@ -173,7 +173,7 @@ def _cluster(points: np.ndarray, settings: VoteSettings) -> tuple[np.ndarray, in
             best = (labels, k, score)
     if best is None:
         raise AnalysisInputError(
-            "no_variation", _l("The votes are too alike to split into groups."))
+            "no_variation", _l("賛否の傾向に差がほとんどなく、グループに分けられません。"))
     return best
 
 
@@ -203,16 +203,16 @@ def analyse_votes(votes: Iterable[tuple[int, int, int]], proposal_ids: Iterable[
 
     proposal_ids = list(dict.fromkeys(int(p) for p in proposal_ids))
     if not proposal_ids:
-        raise AnalysisInputError("no_votes", _l("There are no proposals to vote on yet."))
+        raise AnalysisInputError("no_votes", _l("賛否を示せる提案がまだありません。"))
     triples = _read_votes(votes)
     if not len(triples):
-        raise AnalysisInputError("no_votes", _l("There are no votes yet."))
+        raise AnalysisInputError("no_votes", _l("まだ賛否がありません。"))
     min_votes = min(settings.min_votes, len(proposal_ids))
     people, values, seen = _matrix(triples, proposal_ids, min_votes)
     if len(people) < settings.min_participants:
         raise AnalysisInputError("too_few_participants", _l(
-            "Only %(found)d participants have voted on at least %(votes)d proposals; "
-            "groups need at least %(needed)d.", found=len(people), votes=min_votes,
+            "提案%(votes)d件以上に賛否を示した参加者が%(found)d人です。"
+            "グループに分けるには%(needed)d人以上が必要です。", found=len(people), votes=min_votes,
             needed=settings.min_participants))
     stage("matrix")
 

@@ -136,7 +136,8 @@ def test_a_run_exports_as_json_with_every_member_and_as_kouchou_csv(demo, runner
         db.session.scalars(select(AnalysisPoint.item_id).where(AnalysisPoint.run_id == run.id)))
     assert {g["key"]: len(g["members"]) for g in data["groups"]} == {g.key: g.size for g in run.groups}
     csv_out = tmp_path / "run.csv"
-    assert runner.invoke(args=["analysis", "export", run_id, "--format", "csv", "--output", str(csv_out)]).exit_code == 0
+    result = runner.invoke(args=["analysis", "export", run_id, "--format", "csv", "--output", str(csv_out)])
+    assert result.exit_code == 0, result.output
     raw = csv_out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").splitlines()[0].startswith("comment-id,")
     assert len(raw.decode("utf-8-sig").splitlines()) == run.input_count + 1
