@@ -13,6 +13,8 @@ import subprocess
 import sys
 
 from flask import current_app
+from redis import Redis
+from rq import Queue
 
 QUEUE_NAME = "consult-analysis"
 
@@ -21,10 +23,8 @@ def dispatch(run_id: int) -> str:
     """Hand the run to its worker; return how ("rq" or "process")."""
     queue_url = current_app.config.get("ANALYSIS_QUEUE", "")
     if queue_url:
-        from redis import Redis
-        from rq import Queue
         Queue(QUEUE_NAME, connection=Redis.from_url(queue_url)).enqueue(
-            "consult.analysis.jobs.work", run_id, job_timeout=3600)
+            "consult.analysis.worker.work", run_id, job_timeout=3600)
         return "rq"
     env = {**os.environ}
     if current_app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -33,11 +33,3 @@ def dispatch(run_id: int) -> str:
                      env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=None,
                      start_new_session=True, close_fds=True)
     return "process"
-
-
-def work(run_id: int) -> None:
-    """The RQ job: an app of its own, then the run."""
-    from .. import create_app
-    from . import runs
-    with create_app().app_context():
-        runs.perform(run_id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from ..consultation.models import Proposal
 from ..extensions import db
 from ..participation.models import Comment, Participant
 from .models import AnalysisGroup, AnalysisPoint, AnalysisRun
@@ -114,7 +115,6 @@ def map_points(run: AnalysisRun, ward: str | None = None) -> list[tuple[int, flo
 
 def proposals_named(run: AnalysisRun) -> dict:
     """A vote run's consensus and divisive proposals, as proposals (a text run has none)."""
-    from ..consultation.models import Proposal
     summary = run.summary
     wanted = summary.get("consensus", []) + summary.get("divisive", [])
     found = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(wanted)))} if wanted else {}

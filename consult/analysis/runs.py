@@ -21,6 +21,7 @@ from ..core.text import nfkc
 from ..extensions import db
 from ..i18n import utcnow
 from ..participation.models import Comment, Vote
+from . import campaigns, text, tokenizer, votes
 from .errors import AnalysisInputError
 from .models import ACTIVE_STATES, AnalysisGroup, AnalysisPoint, AnalysisRun, RunState
 
@@ -109,7 +110,6 @@ PRECHECK_TOKENISE_MAX = 3000
 def precheck(kind: str, consultation: Consultation, selection: Selection, settings: dict) -> int:
     """Refuse what cannot be analysed before any job exists; return the input's size."""
     if kind == "text":
-        from . import text, tokenizer
         docs = text_input(consultation, selection)
         texts = [nfkc(body or "").strip() for _id, body in docs]
         minimum = text.TextSettings(**settings).min_docs
@@ -123,7 +123,6 @@ def precheck(kind: str, consultation: Consultation, selection: Selection, settin
         else:
             text._check(list(range(len(texts))), set(texts), text.TextSettings(**settings))
         return len(docs)
-    from . import votes
     rows, proposal_ids = vote_input(consultation, selection)
     vote_settings = votes.VoteSettings(**settings)
     if not proposal_ids or not rows:
@@ -232,7 +231,6 @@ def _finish(run: AnalysisRun, groups: list[AnalysisGroup], points: list[dict], s
 
 
 def _run_text(run, consultation, selection, settings, report) -> AnalysisRun:
-    from . import campaigns, text
     docs = text_input(consultation, selection)
     result = text.analyse_text(docs, text.TextSettings(**settings), progress=report)
     report("campaigns", 0.0)
@@ -264,7 +262,6 @@ def _run_text(run, consultation, selection, settings, report) -> AnalysisRun:
 
 
 def _run_votes(run, consultation, selection, settings, report) -> AnalysisRun:
-    from . import tokenizer, votes
     rows, proposal_ids = vote_input(consultation, selection)
     result = votes.analyse_votes(rows, proposal_ids, votes.VoteSettings(**settings), progress=report)
     groups = []
