@@ -125,3 +125,12 @@ def test_vote_groups_show_their_consensus_proposals(app, staff, runner, particip
     section = html.split('id="consensus"')[1].split('id="divisive"')[0]
     assert agreed.text in section
     assert "意見グループ案として採用" not in html  # vote groups are for reading
+
+
+def test_the_run_page_in_english(demo, staff, runner):
+    run_id = runner.invoke(args=["analysis", "run", SLUG]).stdout.strip().splitlines()[-1]
+    client, _ = staff("secretariat")
+    client.get("/lang?lang=en&next=/staff")
+    html = client.get(f"{PAGE}/{run_id}").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Map of the comments" in html and "Accept as proposed opinion groups" in html
+    assert "ご意見の分布図" not in html
