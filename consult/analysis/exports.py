@@ -37,14 +37,13 @@ def kouchou_rows(run: AnalysisRun) -> list[KouchouRow]:
         raise InvalidInput({"format": [_l("CSV（広聴AIの形式）で書き出せるのは文章の分析だけです。賛否の分析はJSONで書き出してください。")]})
     labels = {g.key: g.label for g in run.groups}
     points = _points(run)
-    bodies = dict(db.session.execute(select(Comment.id, Comment.body_published)
-                                     .where(Comment.id.in_([p.item_id for p in points]))).all())
-    originals = dict(db.session.execute(select(Comment.id, Comment.body)
-                                        .where(Comment.id.in_([p.item_id for p in points]))).all())
+    # The moderator's masked copy where there is one, else the text as received: one read.
+    texts = {cid: published or body for cid, published, body in db.session.execute(
+        select(Comment.id, Comment.body_published, Comment.body).where(Comment.id.in_([p.item_id for p in points])))}
     rows = []
     for p in points:
         key = p.subgroup_key or p.group_key or ""
-        text = bodies.get(p.item_id) or originals.get(p.item_id, "")
+        text = texts.get(p.item_id, "")
         rows.append({"comment_id": str(p.item_id), "original_comment": text, "arg_id": f"A{p.item_id}_0",
                      "argument": text, "category_id": key, "category": labels.get(key, ""), "x": p.x, "y": p.y})
     return rows

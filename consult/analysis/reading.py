@@ -51,12 +51,6 @@ def runs_of(consultation_id: int) -> list[AnalysisRun]:
                                    .order_by(AnalysisRun.id.desc())))
 
 
-def latest_done(consultation_id: int, kind: str) -> AnalysisRun | None:
-    return db.session.scalar(select(AnalysisRun).where(
-        AnalysisRun.consultation_id == consultation_id, AnalysisRun.kind == kind, AnalysisRun.state == "done")
-        .order_by(AnalysisRun.id.desc()).limit(1))
-
-
 def _attribute_rows(run: AnalysisRun):
     """(item, group, subgroup, campaign, ward, channel, age band, topic) for every point of the run."""
     if run.kind == "text":
