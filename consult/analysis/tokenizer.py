@@ -57,10 +57,10 @@ def _analyser():
 
                 dictionary = Dictionary(dict="core")
                 _analyser_state = (
-                    dictionary.tokenizer(mode=SplitMode.C),
+                    dictionary.create(mode=SplitMode.C),
                     dictionary,
                     {},
-                    dictionary.tokenizer(mode=SplitMode.A),
+                    dictionary.create(mode=SplitMode.A),
                 )
     return _analyser_state
 
@@ -133,7 +133,7 @@ def subwords(term: str) -> tuple[str, ...]:
 def package_versions() -> dict[str, str]:
     """Names and versions of what shapes a result, recorded with each run."""
     versions = {}
-    for name in ("SudachiPy", "sudachidict-core", "numpy", "scikit-learn"):
+    for name in ("SudachiPy", "sudachidict-core", "ja_ginza", "numpy", "scikit-learn"):  # ja_ginza: the word vectors
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
