@@ -121,7 +121,7 @@ def vote_groups_part(run: AnalysisRun, *, public: bool = False) -> VoteGroupsPar
             out.append(VoteProposalLine(proposal, topic_number, number, shares, spread))
         return out
 
-    labels = dict(ward_choices())
+    labels = dict(ward_choices()) if wards else {}  # (the labels need the request's language)
     present = {code for counts in wards.values() for code, n in counts.items() if n}
     columns = [(code, label) for code, label in labels.items() if code in present]
     columns += [(code, code or str(_l("回答なし"))) for code in sorted(present - set(labels), key=str)]
