@@ -6,3 +6,4 @@ bp = Blueprint("analysis", __name__)
 
 from . import models  # noqa: E402,F401
 from . import views  # noqa: E402,F401  (the secretariat's analysis pages)
+from . import summaries  # noqa: E402,F401  (connects the review document's vote-group section)
