@@ -21,6 +21,7 @@ from .consultation import context as consultation_context, legacy as legacy_urls
 from .editing import bp as editing_bp
 from .extensions import csrf, db, login_manager, migrate
 from .followup import bp as followup_bp
+from .language_versions import bp as language_versions_bp
 from .markdown import render_markdown
 from .participation import bp as participation_bp
 from .pubcom import bp as pubcom_bp
@@ -116,3 +117,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pubcom_bp)
     app.register_blueprint(analysis_bp)
     app.register_blueprint(readings_bp)
+    app.register_blueprint(language_versions_bp)

@@ -18,6 +18,8 @@ JST = timezone(timedelta(hours=9), "JST")
 LANG_COOKIE = "lang"
 # Furigana over the kanji of the public pages (consult.readings adds them), chosen like the language.
 FURIGANA_COOKIE = "furigana"
+# やさしい日本語 versions of what staff wrote, where they wrote one (consult.language_versions).
+EASY_COOKIE = "easy"
 
 # (first day, name in Japanese, name in English); newest first.
 ERAS = (
@@ -49,6 +51,10 @@ def select_locale() -> str:
 def furigana_chosen() -> bool:
     """The visitor turned furigana on (it applies to Japanese public pages only)."""
     return request.cookies.get(FURIGANA_COOKIE) == "1"
+
+
+def easy_chosen() -> bool:
+    return request.cookies.get(EASY_COOKIE) == "1"
 
 
 def is_english() -> bool:

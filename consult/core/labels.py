@@ -116,6 +116,8 @@ def audit_action_labels() -> dict[str, Any]:
         "analysis.accept": _l("分析の提案を意見グループ案として採用"), "analysis.discard": _l("分析の提案を不採用"),
         "reading.create": _l("ふりがなの読みを登録"), "reading.update": _l("ふりがなの読みを変更"),
         "reading.delete": _l("ふりがなの読みを削除"),
+        "language_version.update": _l("やさしい日本語・英語の文を保存"),
+        "language_version.delete": _l("やさしい日本語・英語の文を削除"),
         "workshop.create": _l("ワークショップを作成"), "workshop.update": _l("ワークショップを変更"),
         "workshop.open": _l("ワークショップを開始"), "workshop.close": _l("ワークショップを終了"),
         "workshop.paper_add": _l("紙の付箋を入力"), "workshop.paper_edit": _l("紙の付箋を修正"),
@@ -147,4 +149,4 @@ def audit_field_labels() -> dict[str, Any]:
             "response": _l("市の考え方"), "response_category": _l("対応の区分"), "topic_id": _l("審議事項"),
             "table_id": _l("テーブル"), "paper_dots": _l("紙のドット"), "filters": _l("条件"),
             "comments": _l("ご意見"), "moved": _l("移したご意見"), "number": _l("版"), "word": _l("語"),
-            "reading": _l("読み")}
+            "reading": _l("読み"), "language": _l("言語")}

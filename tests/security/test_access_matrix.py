@@ -28,6 +28,7 @@ PUBLIC = {
     ("POST", "/password/<token>"): 404,
     ("GET", "/lang"): 302,
     ("GET", "/furigana"): 302,
+    ("GET", "/easy"): 302,
     ("GET", "/login"): 200,
     ("POST", "/login"): 422,
     ("GET", "/receipt"): 200,
