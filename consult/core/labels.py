@@ -114,6 +114,7 @@ def audit_action_labels() -> dict[str, Any]:
         "opinion_group.update": _l("意見グループを変更"), "opinion_group.confirm": _l("意見グループを確定"),
         "opinion_group.merge": _l("意見グループを統合"), "opinion_group.delete": _l("意見グループを削除"),
         "analysis.accept": _l("分析の提案を意見グループ案として採用"), "analysis.discard": _l("分析の提案を不採用"),
+        "analysis.reopen": _l("分析の提案を未決定に戻す"), "analysis.relink": _l("分析の提案の採用先を統合先に変更"),
         "workshop.create": _l("ワークショップを作成"), "workshop.update": _l("ワークショップを変更"),
         "workshop.open": _l("ワークショップを開始"), "workshop.close": _l("ワークショップを終了"),
         "workshop.paper_add": _l("紙の付箋を入力"), "workshop.paper_edit": _l("紙の付箋を修正"),
