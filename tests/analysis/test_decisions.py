@@ -233,3 +233,18 @@ def test_the_count_switch_counts_a_campaign_once(staff):
     assert ward_row(once, "1").startswith("1（20%）")
     assert "同じ文面1組をそれぞれ1件と数えています（ご意見の数では7件）" in once
     assert 'value="once" checked' in once
+
+
+def test_the_decisions_and_the_campaign_marks_in_english(staff):
+    p = plant_run()
+    client, _ = staff("secretariat")
+    client.get("/lang?lang=en&next=/staff")
+    client.post(f"{RUNS}/{p.run.id}/groups/{p.groups['2'].id}/discard")
+    html = client.get(f"{RUNS}/{p.run.id}").get_data(as_text=True)
+    for english in ("Count comments with the same text as one", "Accept the selected suggestions together",
+                    "Same text among them: 3 comments in 1 campaign(s)", "Reopen", "How to decide on suggestions"):
+        assert english in html, english
+    for japanese in ("同じ文面はまとめて1件と数える", "選んだ提案をまとめて採用", "未決定に戻す"):
+        assert japanese not in html, japanese
+    queue = client.get(f"/staff/c/{SLUG}/moderation").get_data(as_text=True)
+    assert f"Same text ×3 (analysis #{p.run.id})" in queue and "List the comments with the same text" in queue
