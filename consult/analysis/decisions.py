@@ -110,6 +110,9 @@ def accept_together(user, groups: list[AnalysisGroup], title: str | None = None)
         raise InvalidInput({"groups": [_l("一度にまとめられる提案は%(max)d件までです。", max=TOGETHER_MAX)]})
     if len({g.run_id for g in chosen}) > 1:
         raise InvalidInput({"groups": [_l("まとめて採用できるのは、同じ分析の提案だけです。")]})
+    # Read the decisions again under a row lock: two staff accepting at once make one set of groups.
+    db.session.scalars(select(AnalysisGroup).where(AnalysisGroup.id.in_([g.id for g in chosen]))
+                       .with_for_update().execution_options(populate_existing=True)).all()
     for group in chosen:
         _check_open(group)
     first, keys = chosen[0], [g.key for g in chosen]
