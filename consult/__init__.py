@@ -25,6 +25,7 @@ from .markdown import render_markdown
 from .participation import bp as participation_bp
 from .pubcom import bp as pubcom_bp
 from .ratelimit import limiter
+from .readings import bp as readings_bp
 from .reference import bp as reference_bp
 from .results import bp as results_bp
 from .secretariat import bp as secretariat_bp
@@ -114,3 +115,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(results_bp)
     app.register_blueprint(pubcom_bp)
     app.register_blueprint(analysis_bp)
+    app.register_blueprint(readings_bp)

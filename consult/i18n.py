@@ -16,6 +16,8 @@ from .security import safe_path
 
 JST = timezone(timedelta(hours=9), "JST")
 LANG_COOKIE = "lang"
+# Furigana over the kanji of the public pages (consult.readings adds them), chosen like the language.
+FURIGANA_COOKIE = "furigana"
 
 # (first day, name in Japanese, name in English); newest first.
 ERAS = (
@@ -42,6 +44,11 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
 def select_locale() -> str:
     lang = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def furigana_chosen() -> bool:
+    """The visitor turned furigana on (it applies to Japanese public pages only)."""
+    return request.cookies.get(FURIGANA_COOKIE) == "1"
 
 
 def is_english() -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy import func, literal, literal_column, select
 
 from .extensions import db
 
-from .i18n import select_locale
+from .i18n import furigana_chosen, select_locale
 from .signing import generate_csrf
 
 # Per process and unguessable, so that no text a citizen writes can contain it.
@@ -158,8 +158,9 @@ def cached_page(version_of: Callable[..., Version | None], *, args: frozenset = 
             current = version_of(**kwargs)
             if current is None:
                 return view(**kwargs)
-            # The language as the app chooses it (?lang=, then the cookie), without Babel's Locale.
-            key = (request.endpoint, request.full_path, select_locale())
+            # The language as the app chooses it (?lang=, then the cookie), without Babel's Locale;
+            # furigana changes the page's switch (the ruby itself is added after the cache).
+            key = (request.endpoint, request.full_path, select_locale(), furigana_chosen())
             kept = cache.get(key, current)
             if kept is not None:
                 return _respond(kept)

@@ -8,8 +8,8 @@ Why Sudachi: see docs/analysis.md, "Tokeniser". Mode C keeps compounds such as �
 import functools
 import importlib.metadata
 import re
-import threading
 
+from consult.core import morphology
 from consult.core.text import nfkc
 
 # Parts of speech (first field of Sudachi's POS) that carry content. 形状詞 keeps 不便, 便利, 大変.
@@ -35,34 +35,15 @@ STOP_WORDS = frozenset(
 )
 
 # Sudachi refuses inputs over ~49 kB; comments longer than this are cut at sentence ends.
-_MAX_CHARS = 4000
+_MAX_CHARS = morphology.MAX_CHARS
 _SENTENCE_END = re.compile(r"(?<=[。！？!?\n])")
 _ONE_KANA = re.compile(r"^[\u3040-\u30ffー]$")
 _NO_LETTER = re.compile(r"^[\W\d_]+$")
 
-_lock = threading.Lock()
-_analyser_state = None  # (mode C tokenizer, dictionary, {pos id: kind}, mode A tokenizer), made on first use
+_kinds: dict[int, int] = {}  # {POS id: what it does to the term list}, filled as they appear
 
 # What a part of speech does to the term list (decided once per POS id, not per morpheme).
 _DROP, _NOUN, _OTHER, _SUFFIX = 0, 1, 2, 3
-
-
-def _analyser():
-    """The process's one Sudachi tokenizer, made on first use (loading the dictionary takes ~0.2 s)."""
-    global _analyser_state
-    if _analyser_state is None:
-        with _lock:
-            if _analyser_state is None:
-                from sudachipy import Dictionary, SplitMode
-
-                dictionary = Dictionary(dict="core")
-                _analyser_state = (
-                    dictionary.tokenizer(mode=SplitMode.C),
-                    dictionary,
-                    {},
-                    dictionary.tokenizer(mode=SplitMode.A),
-                )
-    return _analyser_state
 
 
 def _kind(pos: tuple) -> int:
@@ -98,7 +79,7 @@ def _keep(term: str) -> bool:
 
 def tokenize(text: str) -> list[str]:
     """Content words of `text` in their normalised form, in order (NFKC first)."""
-    analyser, dictionary, kinds, _ = _analyser()
+    analyser, dictionary, kinds = morphology.tokenizer("C"), morphology.dictionary(), _kinds
     terms: list[str] = []
     for chunk in _chunks(nfkc(text)):
         previous_noun = False  # a noun suffix (避難 + 所, 利用 + 者) joins the noun before it
@@ -124,7 +105,7 @@ def subwords(term: str) -> tuple[str, ...]:
     The engine adds them as extra features so that comments that write the same idea as
     different compounds (保育所 / 保育園 / 保育料) still share a term. Empty for a simple word.
     """
-    parts = [m.normalized_form() for m in _analyser()[3].tokenize(term)]
+    parts = [m.normalized_form() for m in morphology.tokenizer("A").tokenize(term)]
     if len(parts) < 2:
         return ()
     return tuple(part for part in parts if len(part) > 1 and part != term and _keep(part))
@@ -133,7 +114,7 @@ def subwords(term: str) -> tuple[str, ...]:
 def package_versions() -> dict[str, str]:
     """Names and versions of what shapes a result, recorded with each run."""
     versions = {}
-    for name in ("SudachiPy", "sudachidict-core", "numpy", "scikit-learn"):
+    for name in ("SudachiPy", "sudachidict-core", "ja_ginza", "numpy", "scikit-learn"):  # ja_ginza: the word vectors
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

@@ -115,6 +115,8 @@ def audit_action_labels() -> dict[str, Any]:
         "opinion_group.merge": _l("意見グループを統合"), "opinion_group.delete": _l("意見グループを削除"),
         "analysis.accept": _l("分析の提案を意見グループ案として採用"), "analysis.discard": _l("分析の提案を不採用"),
         "analysis.reopen": _l("分析の提案を未決定に戻す"), "analysis.relink": _l("分析の提案の採用先を統合先に変更"),
+        "reading.create": _l("ふりがなの読みを登録"), "reading.update": _l("ふりがなの読みを変更"),
+        "reading.delete": _l("ふりがなの読みを削除"),
         "workshop.create": _l("ワークショップを作成"), "workshop.update": _l("ワークショップを変更"),
         "workshop.open": _l("ワークショップを開始"), "workshop.close": _l("ワークショップを終了"),
         "workshop.paper_add": _l("紙の付箋を入力"), "workshop.paper_edit": _l("紙の付箋を修正"),
@@ -132,7 +134,7 @@ def audit_target_labels() -> dict[str, Any]:
     return {"comment": _l("ご意見"), "consultation": _l("意見募集"), "meeting": _l("日程"), "topic": _l("審議事項"),
             "section": _l("節"), "proposal": _l("提案"), "ward": _l("区"), "opinion_group": _l("意見グループ"),
             "workshop": _l("ワークショップ"), "user": _l("職員"), "import": _l("一括取り込み"),
-            "audit": _l("操作記録")}
+            "audit": _l("操作記録"), "reading": _l("ふりがなの読み")}
 
 
 def audit_field_labels() -> dict[str, Any]:
@@ -145,4 +147,5 @@ def audit_field_labels() -> dict[str, Any]:
             "population": _l("人口"), "positions": _l("並び順"), "summary": _l("概要"),
             "response": _l("市の考え方"), "response_category": _l("対応の区分"), "topic_id": _l("審議事項"),
             "table_id": _l("テーブル"), "paper_dots": _l("紙のドット"), "filters": _l("条件"),
-            "comments": _l("ご意見"), "moved": _l("移したご意見"), "number": _l("版")}
+            "comments": _l("ご意見"), "moved": _l("移したご意見"), "number": _l("版"), "word": _l("語"),
+            "reading": _l("読み")}

@@ -4,8 +4,10 @@ personal data (no receipt numbers, no relation or age of anyone, no single comme
 
 from dataclasses import dataclass
 
+from ..analysis.summaries import public_vote_groups
 from ..consultation.models import Consultation, Phase, Topic
 from ..secretariat import stats
+from ..secretariat.document import VoteGroupsPart
 from ..secretariat.filters import ReviewFilter
 
 PUBLIC_PHASES = (Phase.CLOSED, Phase.PUBLISHED)
@@ -33,6 +35,8 @@ class PublicTopic:
 class PublicResults:
     totals: stats.Totals
     topics: list[PublicTopic]
+    # The latest vote-group analysis, without groups too small to show (analysis.summaries).
+    vote_groups: VoteGroupsPart | None = None
 
 
 def public_results(consultation: Consultation) -> PublicResults:
@@ -48,4 +52,4 @@ def public_results(consultation: Consultation) -> PublicResults:
             by_ward=[(label, n) for (_code, label), n in zip(matrix.columns, row.cells)],
             proposals=[p for p in proposals if p.proposal.topic_id == row.topic.id],
             groups=groups.get(row.topic.id, []), ungrouped=ungrouped.get(row.topic.id, 0)))
-    return PublicResults(totals=stats.totals(f), topics=topics)
+    return PublicResults(totals=stats.totals(f), topics=topics, vote_groups=public_vote_groups(consultation))

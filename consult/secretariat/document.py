@@ -3,17 +3,24 @@ and as an Excel workbook.
 
 ``build`` gathers everything in a fixed number of GROUP BY queries (not one per topic or row);
 the template and ``write_document_workbook`` only lay it out.
+
+Parts another area knows are added through ``document_built`` (the analysis imports the
+secretariat, so the secretariat never imports the analysis): ``build`` sends it with the document
+as sender; a receiver (consult/analysis/summaries.py) fills ``vote_groups`` — the latest finished
+votes run, for the section 「賛否によるグループ（参考）」 — and ``group_traces``, the run an opinion
+group came from. Their shapes are declared here, so the document says what it prints.
 """
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import IO, Any
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..consultation.models import Consultation, Meeting, Topic
+from ..consultation.models import Consultation, Meeting, Proposal, Topic
 from ..core.codes import CHANNELS_BY_KIND as _BY_KIND, VOTE_VALUES
 from ..core.labels import channel_labels, all_response_category_labels, verdict_labels, vote_labels
 from ..extensions import db
@@ -32,6 +39,72 @@ QUOTE_MAX = 200
 CHANNEL_SHORT = {"web": "ウェブ", "workshop": "WS", "paper": "紙", "briefing": "説明会", "post": "郵送", "fax": "FAX",
                  "email": "メール", "counter": "窓口"}
 VOTE_SHORT = {"agree": "賛", "disagree": "反", "pass": "他"}
+
+_signals = Namespace()
+document_built = _signals.signal("review-document-built")
+
+
+@dataclass
+class VoteGroupColumn:
+    """One group of a votes run: its key ("A"), its size and its members by ward code."""
+
+    key: str
+    size: int
+    wards: dict[str | None, int] = field(default_factory=dict)
+
+
+@dataclass
+class VoteProposalLine:
+    proposal: Proposal
+    topic_number: int
+    number: int | None  # 提案n as the document numbers it (None: withdrawn since the run)
+    shares: list[float | None]  # the agree share in each group, in the groups' order (None: too few voters)
+    spread: float | None = None  # max − min of the groups' shares (divisive proposals)
+
+    @property
+    def name(self) -> str:
+        """審議事項1 提案2, as the document numbers them (withdrawn since the run: its topic only)."""
+        if self.number is None:
+            return str(_l("審議事項%(t)d（取り下げた提案）", t=self.topic_number))
+        return str(_l("審議事項%(t)d 提案%(i)d", t=self.topic_number, i=self.number))
+
+
+@dataclass
+class VoteGroupsPart:
+    """What a votes run says, as printed: the trace (run, time, input, settings), the groups and the
+    consensus and divisive proposals with each group's agree share."""
+
+    run_id: int
+    finished_at_utc: datetime
+    participants: int
+    settings_text: str
+    versions_text: str
+    groups: list[VoteGroupColumn]
+    consensus: list[VoteProposalLine]
+    divisive: list[VoteProposalLine]
+    ward_columns: list[tuple[str | None, str]] = field(default_factory=list)  # (code, label) with members
+    hidden_groups: int = 0  # groups too small to show (public page)
+    hidden_participants: int = 0
+
+    @property
+    def finished_on_text(self) -> str:
+        return wareki(self.finished_at_utc)
+
+    def ward_total(self, code: str | None) -> int:
+        return sum(g.wards.get(code, 0) for g in self.groups)
+
+
+@dataclass
+class GroupTrace:
+    """The analysis run an opinion group was accepted from."""
+
+    run_id: int
+    finished_at_utc: datetime
+    input_count: int
+
+    @property
+    def finished_on_text(self) -> str:
+        return wareki(self.finished_at_utc)
 
 
 @dataclass
@@ -58,6 +131,8 @@ class Document:
     representativeness: stats.Representativeness
     topics: list[TopicPart]
     rep_chart: Markup | None = None
+    vote_groups: VoteGroupsPart | None = None
+    group_traces: dict[int, GroupTrace] = field(default_factory=dict)  # opinion group id → its run
 
     @property
     def made_on_text(self) -> str:
@@ -116,6 +191,7 @@ def build(f: ReviewFilter, *, with_charts: bool = True) -> Document:
                         filters=f.describe(), totals=stats.totals(f, people), representativeness=rep, topics=parts)
     if with_charts:
         document.rep_chart = representativeness_chart(rep, chart_id="doc-rep")
+    document_built.send(document, filter=f)
     return document
 
 
@@ -186,5 +262,40 @@ def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
         s.write([str(_l("4. 主なご意見（公開文）"))], header=True)
         for q in part.quotes:
             s.write([q.text])
+    if doc.vote_groups is not None:
+        write_vote_groups_sheet(book, doc.vote_groups)
     book.close()
+
+
+def write_vote_groups_sheet(book: Book, vg: VoteGroupsPart) -> None:
+    """「賛否によるグループ（参考）」 as one sheet: the run it comes from, the groups by ward, and each
+    group's agree share on the consensus and the divisive proposals (real percentages)."""
+    keys = [str(_l("グループ%(key)s", key=g.key)) for g in vg.groups]
+    s = book.sheet(str(_l("賛否によるグループ")), [22, 50, *[12] * max(len(keys), len(vg.ward_columns), 2), 10])
+    s.ws.write_string(0, 0, str(_l("賛否によるグループ（参考）")), book.title)
+    s.row = 2
+    s.write([str(_l("分析の実行番号")), vg.run_id])
+    s.write([str(_l("分析の日時")), to_jst(vg.finished_at_utc)])
+    s.write([str(_l("対象の参加者（人）")), vg.participants])
+    s.write([str(_l("設定")), vg.settings_text])
+    s.write([str(_l("パッケージ")), vg.versions_text])
+    s.blank()
+    s.write([str(_l("グループ")), str(_l("人数")), *[label for _code, label in vg.ward_columns]], header=True)
+    for g, name in zip(vg.groups, keys):
+        s.write([name, g.size, *[g.wards.get(code, 0) for code, _label in vg.ward_columns]])
+    percents = {i: book.percent for i in range(2, 3 + len(keys))}
+    for title, lines in ((_l("どのグループでも賛成が多い提案"), vg.consensus),
+                         (_l("グループによって賛否が分かれる提案"), vg.divisive)):
+        s.blank()
+        s.write([str(title)], header=True)
+        s.write([str(_l("提案")), str(_l("提案の文")), *[str(_l("%(g)s 賛成の割合", g=k)) for k in keys],
+                 str(_l("差"))], header=True)
+        for line in lines:
+            s.write([line.name, line.proposal.text, *[v if v is not None else "" for v in line.shares],
+                     line.spread if line.spread is not None else ""], formats=percents)
+        if not lines:
+            s.write([str(_l("ありません。"))])
+    s.blank()
+    s.write([str(_l("賛成の割合は、グループの中でその提案に賛否を示した人（「どちらともいえない」を含む）に占める"
+                    "賛成の割合です。グループは分析による参考であり、参加者の立場を決めるものではありません。"))])
 

@@ -59,6 +59,54 @@ OPINIONS = {
 WARD_WEIGHTS = {"chuo": 30, "higashi": 22, "nishi": 8, "minami": 12, "kita": 18, "outside": 4, "undisclosed": 6}
 
 
+# The demo's voters lean to one of two camps (and a few to neither), so that a votes analysis has
+# groups to find: every fourth proposal is agreed by almost everyone (a consensus), the others split
+# the camps — camp 0 agrees with the even ones, camp 1 with the odd ones. Agree probabilities.
+CAMP_WEIGHTS = (45, 40, 15)  # camp 0, camp 1, undecided
+AGREE_IF_FAVOURED, AGREE_IF_NOT, AGREE_UNDECIDED, AGREE_CONSENSUS = 0.85, 0.15, 0.5, 0.85
+VOTES_PER_VOTER = (7, 12)  # at least the analysis' default minimum of 7 votes
+
+
+def demo_votes(rng: random.Random, person_ids: list[int], proposal_ids: list[int], limit: int):
+    """(participant, proposal, value) for ``limit`` distinct pairs: voters in a seeded order each vote
+    on 7–12 proposals (all of them if fewer), leaning by camp; once every participant has voted,
+    further votes go to random pairs still free. Deterministic for a given rng, ids and limit."""
+    if not person_ids or not proposal_ids or limit <= 0:
+        return
+    camps = {pid: rng.choices((0, 1, 2), CAMP_WEIGHTS)[0] for pid in person_ids}
+    order = list(person_ids)
+    rng.shuffle(order)
+    consensus = {p for i, p in enumerate(proposal_ids) if i % 4 == 0}
+    favoured = {p: i % 2 for i, p in enumerate(proposal_ids)}
+    made: set[tuple[int, int]] = set()
+
+    def value(pid: int, proposal_id: int) -> str:
+        camp = camps[pid]
+        if proposal_id in consensus:
+            agree = AGREE_CONSENSUS
+        elif camp == 2:
+            agree = AGREE_UNDECIDED
+        else:
+            agree = AGREE_IF_FAVOURED if favoured[proposal_id] == camp else AGREE_IF_NOT
+        roll = rng.random()
+        if roll < agree:
+            return "agree"
+        return "disagree" if roll < agree + (1 - agree) * 0.75 else "pass"
+
+    for pid in order:
+        wanted = min(len(proposal_ids), rng.randint(*VOTES_PER_VOTER))
+        for proposal_id in sorted(rng.sample(proposal_ids, wanted)):
+            if len(made) >= limit:
+                return
+            made.add((pid, proposal_id))
+            yield pid, proposal_id, value(pid, proposal_id)
+    while len(made) < limit:
+        pid, proposal_id = rng.choice(person_ids), rng.choice(proposal_ids)
+        if (pid, proposal_id) not in made:
+            made.add((pid, proposal_id))
+            yield pid, proposal_id, value(pid, proposal_id)
+
+
 class RealDataPresent(Exception):
     pass
 
@@ -130,14 +178,10 @@ def make_demo_data(*, participants: int = 120, comments: int = 240, votes: int =
     pairs: set[tuple[int, int]] = set()
     limit = min(votes, len(person_rows) * len(proposals))
     vote_rows = []
-    while len(pairs) < limit:
-        pid = rng.choice(person_rows)[0]
-        proposal = rng.choice(proposals)
-        if (pid, proposal.id) in pairs:
-            continue
-        pairs.add((pid, proposal.id))
-        vote_rows.append(dict(participant_id=pid, proposal_id=proposal.id,
-                              value=rng.choices(("agree", "disagree", "pass"), (55, 25, 20))[0],
+    for pid, proposal_id, value in demo_votes(random.Random(seed + 1), sorted(p[0] for p in person_rows),
+                                              sorted(p.id for p in proposals), limit):
+        pairs.add((pid, proposal_id))
+        vote_rows.append(dict(participant_id=pid, proposal_id=proposal_id, value=value,
                               created_at_utc=now, updated_at_utc=now))
         if len(vote_rows) >= chunk:
             db.session.execute(insert(Vote), vote_rows)

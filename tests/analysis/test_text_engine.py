@@ -58,36 +58,41 @@ def test_tokenizer_drops_function_words_numbers_and_stop_words():
 
 def test_package_versions_name_the_analyser_and_its_dictionary():
     versions = package_versions()
-    assert set(versions) == {"SudachiPy", "sudachidict-core", "numpy", "scikit-learn"}
+    assert set(versions) == {"SudachiPy", "sudachidict-core", "ja_ginza", "numpy", "scikit-learn"}
     assert all(v and v != "absent" for v in versions.values()), versions
 
 
 # --- quality on the known answer ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="target of issue 16 not met: measured ARI 0.50 / NMI 0.62 on themes.csv (docs/analysis.md)",
-)
-def test_broad_groups_recover_the_themes_target(themes):
+def test_broad_groups_recover_the_themes(themes):
+    """Issue 16's target: ARI ≥ 0.7 against the themes (measured 0.91 / NMI 0.92 at seed 0)."""
     _docs, truth, result = themes
     ari, nmi, _ = _scores(result, truth)
-    assert ari >= 0.7, f"ARI {ari:.3f}, NMI {nmi:.3f}, {len(result.broad)} broad groups"
-
-
-def test_broad_groups_recover_the_themes_floor(themes):
-    """What the engine reaches today; a change that loses ground fails here."""
-    _docs, truth, result = themes
-    ari, nmi, _ = _scores(result, truth)
-    assert ari >= 0.45 and nmi >= 0.55, f"ARI {ari:.3f}, NMI {nmi:.3f}, {len(result.broad)} broad groups"
-    # At least four of the five themes are the clear majority (≥ 70 %) of a broad group (today
-    # 子育て is the one shared with まちづくり and 防災; see docs/analysis.md).
+    assert ari >= 0.7 and nmi >= 0.7, f"ARI {ari:.3f}, NMI {nmi:.3f}, {len(result.broad)} broad groups"
+    # Every theme is the clear majority (≥ 70 %) of a broad group of its own.
     led = set()
     for group in result.broad:
         theme, count = Counter(truth[d] for d in group.doc_ids).most_common(1)[0]
         if count >= 0.7 * group.size:
             led.add(theme)
-    assert len(led) >= 4, f"themes leading a group: {sorted(led)}; ARI {ari:.3f}, NMI {nmi:.3f}"
+    assert led == set(truth.values()), f"themes leading a group: {sorted(led)}; ARI {ari:.3f}, NMI {nmi:.3f}"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_target_holds_for_other_seeds(themes, seed):
+    """Not one lucky seed: measured ARI 0.83–0.92 over seeds 0–7."""
+    docs, truth, _ = themes
+    result = analyse_text(docs, TextSettings(seed=seed))
+    ari, nmi, _ = _scores(result, truth)
+    assert ari >= 0.7, f"seed {seed}: ARI {ari:.3f}, NMI {nmi:.3f}, {len(result.broad)} broad groups"
+
+
+def test_word_vectors_carry_what_shared_words_cannot(themes):
+    """Without chiVe's vectors (TF-IDF alone) the same set falls to ARI ≈ 0.5: the vectors are what meets the target."""
+    docs, truth, result = themes
+    lexical = analyse_text(docs, TextSettings(meaning_weight=0.0))
+    assert _scores(lexical, truth)[0] + 0.15 < _scores(result, truth)[0]
 
 
 def test_labels_name_the_themes(themes):

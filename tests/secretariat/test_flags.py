@@ -71,3 +71,31 @@ def test_highlight_escapes_and_names_the_kind():
     html = str(highlight(text, find_flags(text)))
     assert "&lt;b&gt;" in html and "<b>" not in html
     assert '<mark class="flag flag--phone">090-1234-5678' in html and "電話番号らしき記載" in html
+
+
+# --- names the morphological analyser tags (名詞,固有名詞,人名) -------------------------------------
+
+@pytest.mark.parametrize("text, found", [
+    ("窓口で山田太郎に対応してもらった。", [("name", "山田太郎")]),  # a full name, no honorific
+    ("田中が言うには、中央区の駐車場は狭い。", [("name", "田中")]),  # a surname alone
+    ("佐藤花子です。電話は096-328-2111", [("name", "佐藤花子"), ("phone", "096-328-2111")]),
+    ("ｻﾄｳさんではなく佐藤花子です", [("name", "ｻﾄｳさん"), ("name", "佐藤花子")]),  # half-width kana, NFKC
+])
+def test_person_names_from_the_analyser(text, found):
+    assert kinds(text) == found
+
+
+@pytest.mark.parametrize("text", [
+    "森都心プラザで手続きをした。",  # 森 is a surname too: one character alone is not reported
+    "清水の出張所と水前寺の公園",  # places of the city the dictionary also has as surnames
+    "区役所の在り方について、区民として意見します。",
+    "中央区と東区の窓口",
+])
+def test_places_and_words_are_not_names(text):
+    assert [k for k in kinds(text) if k[0] == "name"] == []
+
+
+def test_an_analysed_name_is_masked_in_the_proposed_text():
+    text = "先日、木村一郎が窓口で怒鳴っていた。"
+    assert mask(text) == "先日、＊＊＊が窓口で怒鳴っていた。"
+    assert text == "先日、木村一郎が窓口で怒鳴っていた。"  # the original is never changed

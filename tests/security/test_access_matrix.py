@@ -27,6 +27,7 @@ PUBLIC = {
     ("GET", "/password/<token>"): 404,  # an unknown or used link
     ("POST", "/password/<token>"): 404,
     ("GET", "/lang"): 302,
+    ("GET", "/furigana"): 302,
     ("GET", "/login"): 200,
     ("POST", "/login"): 422,
     ("GET", "/receipt"): 200,

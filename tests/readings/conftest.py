@@ -1,0 +1,3 @@
+"""The reading dictionary's tests sign staff in as the secretariat's tests do."""
+
+from tests.secretariat.conftest import staff  # noqa: F401
