@@ -44,6 +44,8 @@ class GroupView:
     representatives: list[Comment]
     campaign_members: int = 0
     children: list["GroupView"] = field(default_factory=list)
+    campaigns: int = 0  # distinct copy-paste campaigns among its members
+    size: int = 0  # as counted: its members, or its voices when each campaign counts once
 
 
 def runs_of(consultation_id: int) -> list[AnalysisRun]:
@@ -64,23 +66,35 @@ def _attribute_rows(run: AnalysisRun):
         .join(Participant, Participant.id == AnalysisPoint.item_id).where(AnalysisPoint.run_id == run.id)).all()
 
 
-def group_views(run: AnalysisRun) -> tuple[list[GroupView], dict[str, Split]]:
-    """The broad groups with their finer ones, and the whole input's split."""
-    rows = _attribute_rows(run)
+def group_views(run: AnalysisRun, *, one_per_campaign: bool = False) -> tuple[list[GroupView], dict[str, Split]]:
+    """The broad groups with their finer ones, and the whole input's split.
+
+    By default every sender counts; with ``one_per_campaign`` the near-identical copies of a
+    copy-paste campaign count once (one voice) in each group and in the whole, under the ward,
+    channel and age band of its first comment (the lowest id) there."""
+    rows = sorted(_attribute_rows(run), key=lambda row: row[0])
     whole = {"ward": Split(), "channel": Split(), "age": Split()}
     per: dict[str, dict[str, Split]] = defaultdict(lambda: {"ward": Split(), "channel": Split(), "age": Split()})
     topics: dict[str, Counter] = defaultdict(Counter)
     campaigns: Counter = Counter()
+    distinct: dict[str | None, set] = defaultdict(set)
+    counted: Counter = Counter()
     for _item, broad, fine, campaign, ward, channel, age, topic in rows:
-        for key in (None, broad, fine):
+        for key in (None, *(k for k in (broad, fine) if k is not None)):  # the whole once, then its groups
+            seen = campaign is not None and run.kind == "text" and campaign in distinct[key]
+            if campaign is not None and run.kind == "text":
+                distinct[key].add(campaign)
+                if key is not None:
+                    campaigns[key] += 1
+            if key is not None and run.kind == "text":
+                topics[key][topic] += 1
+            if seen and one_per_campaign:
+                continue
+            counted[key] += 1
             target = whole if key is None else per[key]
             target["ward"].counts[ward] += 1
             target["channel"].counts[channel] += 1
             target["age"].counts[age] += 1
-            if key is not None and run.kind == "text":
-                topics[key][topic] += 1
-                if campaign:
-                    campaigns[key] += 1
     reps = {}
     wanted = [i for g in run.groups for i in g.detail.get("representatives", [])]
     if wanted and run.kind == "text":
@@ -88,7 +102,8 @@ def group_views(run: AnalysisRun) -> tuple[list[GroupView], dict[str, Split]]:
     views, by_key = [], {}
     for g in run.groups:
         view = GroupView(g, per[g.key], topics[g.key],
-                         [reps[i] for i in g.detail.get("representatives", []) if i in reps], campaigns[g.key])
+                         [reps[i] for i in g.detail.get("representatives", []) if i in reps], campaigns[g.key],
+                         campaigns=len(distinct[g.key]), size=counted[g.key] if one_per_campaign else g.size)
         by_key[g.key] = view
         if g.parent_key and g.parent_key in by_key:
             by_key[g.parent_key].children.append(view)

@@ -18,6 +18,7 @@ from ..core.codes import CHANNELS_BY_KIND
 from ..core.errors import InvalidInput
 from ..core.labels import age_band_labels, channel_labels, relation_labels
 from ..extensions import db
+from ..secretariat.filters import small_int
 from . import bp, decisions, jobs, maps, reading, runs
 from .models import AnalysisGroup, AnalysisRun
 
@@ -75,28 +76,40 @@ def runs_page():
     return redirect(url_for("analysis.run_page", run_id=run.id), 303)
 
 
-@bp.route(STAFF + "/analysis/<int:run_id>")
-@requires("review")
-def run_page(run_id: int):
-    run = owned_or_404(AnalysisRun, run_id)
+COUNT_ONCE = "once"  # ?campaigns=once: a copy-paste campaign counts as one voice
+
+
+def _render_run(run: AnalysisRun, *, errors=None, status=200):
     consultation = current_consultation()
     ward = request.args.get("ward", "")
     if ward and ward not in {w.code for w in wards()}:
         abort(404)
+    count = request.args.get("campaigns", "")
+    if count not in ("", COUNT_ONCE):
+        abort(404)
     context = {}
     if run.state == "done":
-        views, whole = reading.group_views(run)
+        views, whole = reading.group_views(run, one_per_campaign=count == COUNT_ONCE)
         context = dict(views=views, whole=whole, map_svg=maps.run_map(run, reading.map_points(run, ward or None)),
-                       **reading.proposals_named(run))
+                       blocked={g.id: decisions.blocked_by(g) for g in run.groups},
+                       campaign_total=len(run.summary.get("campaigns", [])), **reading.proposals_named(run))
     ward_labels = dict(ward_choices())
     return render_template(
-        "analysis/run.html", consultation=consultation, run=run, ward=ward, wards=wards(), kinds=KINDS,
-        stages=STAGES, ward_labels=ward_labels,
+        "analysis/run.html", consultation=consultation, run=run, ward=ward, count=count, wards=wards(), kinds=KINDS,
+        stages=STAGES, ward_labels=ward_labels, errors=errors or {}, title_max=decisions.TITLE_MAX,
+        together_title=request.form.get("title", "") if request.method == "POST" else "",
+        together_ids=set(request.form.getlist("group")) if request.method == "POST" else set(),
         split_titles=[("ward", _("区")), ("channel", _("提出方法")) if run.kind == "text" else ("channel", _("立場")),
                       ("age", _("年代"))],
         split_labels={"ward": ward_labels, "age": age_band_labels(),
                       "channel": channel_labels(consultation.kind) if run.kind == "text" else relation_labels()},
-        **context)
+        **context), status
+
+
+@bp.route(STAFF + "/analysis/<int:run_id>")
+@requires("review")
+def run_page(run_id: int):
+    return _render_run(owned_or_404(AnalysisRun, run_id))
 
 
 def _group_or_404(run_id: int, group_id: int) -> AnalysisGroup:
@@ -107,34 +120,74 @@ def _group_or_404(run_id: int, group_id: int) -> AnalysisGroup:
     return group
 
 
+def _refused(run_id: int, exc: InvalidInput):
+    """The run page again with why (409 when the suggestions' state forbids it, else 422)."""
+    db.session.rollback()
+    status = 409 if "decision" in exc.errors else 422
+    return _render_run(owned_or_404(AnalysisRun, run_id), errors=exc.errors, status=status)
+
+
+def _accepted_message(accepted: decisions.Accepted) -> str:
+    return _("提案を採用し、意見グループ案を%(n)d件作りました（ご意見%(assigned)d件を入れ、すでに別のグループにある%(kept)d件はそのままにしました）。",
+             n=len(accepted.groups), assigned=accepted.assigned, kept=accepted.already_grouped)
+
+
 @bp.route(STAFF + "/analysis/<int:run_id>/groups/<int:group_id>/accept", methods=["POST"])
 @requires("review")
 def accept(run_id: int, group_id: int):
     group = _group_or_404(run_id, group_id)
+    key = group.key
     try:
         accepted = decisions.accept(current_user, group)
     except InvalidInput as exc:
-        db.session.rollback()
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(str(message), "error")
-        return redirect(url_for("analysis.run_page", run_id=run_id, _anchor=f"g-{group.key}"), 303)
-    flash(_("提案を採用し、意見グループ案を%(n)d件作りました（ご意見%(assigned)d件を入れ、すでに別のグループにある%(kept)d件はそのままにしました）。",
-            n=len(accepted.groups), assigned=accepted.assigned, kept=accepted.already_grouped), "success")
-    return redirect(url_for("analysis.run_page", run_id=run_id, _anchor=f"g-{group.key}"), 303)
+        return _refused(run_id, exc)
+    flash(_accepted_message(accepted), "success")
+    return redirect(url_for("analysis.run_page", run_id=run_id, _anchor=f"g-{key}"), 303)
+
+
+@bp.route(STAFF + "/analysis/<int:run_id>/accept-together", methods=["POST"])
+@requires("review")
+def accept_together(run_id: int):
+    run = owned_or_404(AnalysisRun, run_id)
+    raw = request.form.getlist("group")
+    ids = [small_int(value) for value in raw]
+    by_id = {g.id: g for g in run.groups}
+    if any(i is None or i not in by_id for i in ids):
+        abort(404)  # not a suggestion of this run (another run's or consultation's, or no id at all)
+    try:
+        title = decisions.clean_title(request.form.get("title"))
+        if len(set(ids)) < 2:
+            raise InvalidInput({"groups": [_l("まとめて採用する提案を2つ以上選んでください（1つなら、その提案の「意見グループ案として採用」を押してください）。")]})
+        chosen = [by_id[i] for i in ids]
+        key = chosen[0].key
+        accepted = decisions.accept_together(current_user, chosen, title)
+    except InvalidInput as exc:
+        return _refused(run_id, exc)
+    flash(_accepted_message(accepted), "success")
+    return redirect(url_for("analysis.run_page", run_id=run_id, _anchor=f"g-{key}"), 303)
 
 
 @bp.route(STAFF + "/analysis/<int:run_id>/groups/<int:group_id>/discard", methods=["POST"])
 @requires("review")
 def discard(run_id: int, group_id: int):
     group = _group_or_404(run_id, group_id)
+    key = group.key
     try:
         decisions.discard(current_user, group)
     except InvalidInput as exc:
-        db.session.rollback()
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(str(message), "error")
-    else:
-        flash(_("提案を不採用にしました。"), "success")
-    return redirect(url_for("analysis.run_page", run_id=run_id, _anchor=f"g-{group.key}"), 303)
+        return _refused(run_id, exc)
+    flash(_("提案を不採用にしました。"), "success")
+    return redirect(url_for("analysis.run_page", run_id=run_id, _anchor=f"g-{key}"), 303)
+
+
+@bp.route(STAFF + "/analysis/<int:run_id>/groups/<int:group_id>/reopen", methods=["POST"])
+@requires("review")
+def reopen(run_id: int, group_id: int):
+    group = _group_or_404(run_id, group_id)
+    key = group.key
+    try:
+        decisions.reopen(current_user, group)
+    except InvalidInput as exc:
+        return _refused(run_id, exc)
+    flash(_("提案を未決定に戻しました。"), "success")
+    return redirect(url_for("analysis.run_page", run_id=run_id, _anchor=f"g-{key}"), 303)

@@ -114,6 +114,7 @@ def audit_action_labels() -> dict[str, Any]:
         "opinion_group.update": _l("意見グループを変更"), "opinion_group.confirm": _l("意見グループを確定"),
         "opinion_group.merge": _l("意見グループを統合"), "opinion_group.delete": _l("意見グループを削除"),
         "analysis.accept": _l("分析の提案を意見グループ案として採用"), "analysis.discard": _l("分析の提案を不採用"),
+        "analysis.reopen": _l("分析の提案を未決定に戻す"), "analysis.relink": _l("分析の提案の採用先を統合先に変更"),
         "reading.create": _l("ふりがなの読みを登録"), "reading.update": _l("ふりがなの読みを変更"),
         "reading.delete": _l("ふりがなの読みを削除"),
         "language_version.update": _l("やさしい日本語・英語の文を保存"),

@@ -31,12 +31,13 @@ from ..i18n import jst_day_start_utc
 from ..participation.models import Comment, Participant, Vote, VoteRollup
 from ..workshops.models import Workshop, WorkshopSeat
 from .models import OpinionGroup
+from .signals import comment_set_for
 
 # "active" (the default of the review pages) leaves out hidden comments — spam, abuse and
 # duplicates are not opinions to count; "all" takes every status.
 STATUS_CHOICES = ("active", "all", "pending", "published", "hidden")
 SEARCH_MAX = 100
-FILTER_FIELDS = ("topic", "ward", "channel", "workshop", "status", "group", "from", "to", "q")
+FILTER_FIELDS = ("topic", "ward", "channel", "workshop", "status", "group", "from", "to", "q", "campaign")
 
 
 def small_int(raw: Any, max_digits: int = 9) -> int | None:
@@ -78,6 +79,9 @@ class ReviewFilter:
     date_from: date | None = None
     date_to: date | None = None
     q: str = ""  # as typed; matched through search_key
+    # A copy-paste campaign of an analysis run ("12-C3"), resolved by the analysis (signals.comment_set).
+    campaign: str = ""
+    campaign_set: Any = field(default=None, compare=False)
     default_status: str = field(default="active", compare=False)
 
     # --- SQL ------------------------------------------------------------------------------
@@ -112,11 +116,13 @@ class ReviewFilter:
         key = search_key(self.q) if self.q else ""
         if key:
             conds.append(Comment.search_text.like(_like_pattern(key), escape="\\"))
+        if self.campaign_set is not None:
+            conds.append(Comment.id.in_(self.campaign_set.ids))
         return conds
 
     @property
     def narrows_votes_by_comments(self) -> bool:
-        return bool(self.group or (self.q and search_key(self.q)))
+        return bool(self.group or (self.q and search_key(self.q)) or self.campaign)
 
     def _proposal_conditions(self) -> list:
         conds = [Proposal.topic_id.in_(self._topic_ids()), Proposal.withdrawn_at_utc.is_(None)]
@@ -187,7 +193,8 @@ class ReviewFilter:
                 "workshop": str(self.workshop_id) if self.workshop_id is not None else "",
                 "status": self.status if self.status != self.default_status else "",
                 "group": self.group, "from": self.date_from.isoformat() if self.date_from else "",
-                "to": self.date_to.isoformat() if self.date_to else "", "q": self.q}
+                "to": self.date_to.isoformat() if self.date_to else "", "q": self.q,
+                "campaign": self.campaign}
         return {k: v for k, v in args.items() if v}
 
     def values(self) -> dict[str, str]:
@@ -222,6 +229,8 @@ class ReviewFilter:
             out.append((_l("期間（日本時間）"), f"{self.date_from or ''} – {self.date_to or ''}"))
         if self.q:
             out.append((_l("キーワード"), self.q))
+        if self.campaign_set is not None:
+            out.append((self.campaign_set.label, self.campaign_set.description))
         return out
 
 
@@ -305,8 +314,15 @@ def parse_filter(args: Mapping[str, Any], consultation_id: int, *, default_statu
     elif has_forbidden_characters(q):
         fields.add(errors, "q", _l("キーワードに使えない制御文字が含まれています。"))
 
+    campaign, campaign_set = text("campaign"), None
+    if campaign:
+        campaign_set = comment_set_for(consultation_id, "campaign", clean_arg(campaign)) if clean_arg(campaign) else None
+        if campaign_set is None:
+            fields.add(errors, "campaign", _l("同じ文面の指定が正しくありません。分析のページか確認の一覧から選び直してください。"))
+
     if errors:
         raise InvalidInput(errors)
     return ReviewFilter(consultation_id=consultation_id, topic_id=topic_id, topic_slug=topic_slug if topic_id else "",
                         ward=ward, channel=channel, workshop_id=workshop_id, status=status, group=group,
-                        date_from=date_from, date_to=date_to, q=q, default_status=default_status)
+                        date_from=date_from, date_to=date_to, q=q, campaign=campaign if campaign_set else "",
+                        campaign_set=campaign_set, default_status=default_status)

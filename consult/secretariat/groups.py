@@ -23,6 +23,7 @@ from ..workshops.models import Theme, Workshop
 from ..workshops.signals import workshop_closed
 from .filters import clean_arg, small_int
 from .models import GroupState, OpinionGroup
+from .signals import opinion_group_removed
 
 AUDIT_FIELDS = ("topic_id", "section_id", "title", "summary", "answer", "response_category", "state", "position",
                 "source_theme_id")
@@ -197,6 +198,7 @@ def merge_group(user, source: OpinionGroup, target: OpinionGroup) -> int:
                        .values(opinion_group_id=target.id))
     record(user, "opinion_group.merge", "opinion_group", source.id, before=snapshot(source, AUDIT_FIELDS),
            after={"merged_into": target.id, "comment_ids": moved})
+    opinion_group_removed.send(source, user=user, merged_into=target)
     db.session.delete(source)
     return len(moved)
 
@@ -208,6 +210,7 @@ def delete_group(user, group: OpinionGroup) -> int:
     db.session.execute(update(Comment).where(Comment.opinion_group_id == group.id).values(opinion_group_id=None))
     record(user, "opinion_group.delete", "opinion_group", group.id, before=snapshot(group, AUDIT_FIELDS),
            after={"unassigned_comment_ids": freed})
+    opinion_group_removed.send(group, user=user, merged_into=None)
     db.session.delete(group)
     return len(freed)
 

@@ -23,6 +23,7 @@ from ..participation.models import Comment
 from ..participation.services import BODY_MAX
 from . import flags
 from .filters import ReviewFilter, small_int
+from .signals import Mark, marks_for
 
 AUDIT_FIELDS = ("status", "body_published", "hidden_reason", "published_at_utc", "moderated_at_utc")
 NOTE_MAX = 500
@@ -50,6 +51,12 @@ def comment_page(f: ReviewFilter, *, page: int = 1, per_page: int = 50, oldest_f
     comments = db.session.scalars(comment_query().where(*f.comment_conditions()).order_by(*order)
                                   .limit(per_page).offset((page - 1) * per_page)).all()
     return comments, total or 0
+
+
+def marks(consultation_id: int, comments: list[Comment]) -> dict[int, list[Mark]]:
+    """What other areas note beside a page's comments (the analysis: 「同じ文面 ×N」), read once
+    for the page, not per comment."""
+    return marks_for(consultation_id, [c.id for c in comments])
 
 
 def version(comment: Comment) -> str:

@@ -92,7 +92,7 @@ def filter_or_errors(default_status: str = "active"):
         return consultation, None, exc.errors
 
 
-FILTER_FIELDS = ("topic", "ward", "channel", "workshop", "status", "group", "from", "to", "q")
+FILTER_FIELDS = ("topic", "ward", "channel", "workshop", "status", "group", "from", "to", "q", "campaign")
 
 
 def filter_values() -> dict[str, str]:
@@ -167,6 +167,7 @@ def _render_queue(consultation, f, *, errors=None, bulk_values=None, status=200)
     found = {c.id: flags.find_flags(c.body) for c in comments}
     return render_template(
         "secretariat/moderation_queue.html", consultation=consultation, f=f, values=f.values(), errors={},
+        marks=moderation.marks(consultation.id, comments),
         bulk_errors=errors or {}, bulk_values=bulk_values or {}, options=filter_options(consultation.id),
         comments=comments, total=total, page=page, per_page=PER_PAGE, flags=found,
         highlight=flags.highlight, kind_labels=flags.kind_labels(), reasons=hide_reason_labels(),
@@ -181,7 +182,7 @@ def moderation_queue():
         f = parse_filter(first_values(request.args), consultation.id, default_status="pending")
     except InvalidInput as exc:
         return filter_error_page("secretariat/moderation_queue.html", consultation, exc.errors, comments=[],
-                                  total=0, bulk_errors={}, bulk_values={}, flags={}, reasons=hide_reason_labels(),
+                                  total=0, bulk_errors={}, bulk_values={}, flags={}, marks={}, reasons=hide_reason_labels(),
                                   checked=set())
     return _render_queue(consultation, f)
 
@@ -403,6 +404,8 @@ def group_assign():
     if small_int(return_group) is not None:
         back = url_for("secretariat.group_detail", group_id=small_int(return_group))
     raw = request.form.get("target_group", "")
+    if request.form.get("move") == "1":  # the group page's 「選んだご意見を移す」: to the group chosen there
+        raw = request.form.get("move_to", "")
     try:
         ids = moderation.parse_ids(request.form.getlist("ids"))
         if raw == "none":
@@ -414,6 +417,9 @@ def group_assign():
         result = groups.assign(current_user, ids, group)
     except InvalidInput as exc:
         db.session.rollback()
+        back_group = groups.get_group(small_int(return_group), consultation.id) if small_int(return_group) else None
+        if back_group is not None:
+            return _render_group(back_group, errors=exc.errors, status=422)
         page = _page()
         comments, total = moderation.comment_page(f, page=page, per_page=PER_PAGE)
         return render_template("secretariat/comments.html", consultation=consultation, f=f, values=f.values(),
