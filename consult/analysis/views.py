@@ -76,8 +76,9 @@ def run_page(run_id: int):
     context = {}
     if run.state == "done":
         views, whole = reading.group_views(run)
-        context = dict(views=views, whole=whole, map_svg=maps.run_map(run, reading.map_points(run, ward or None)),
-                       **reading.proposals_named(run))
+        sample = reading.map_sample(run, ward or None)
+        context = dict(views=views, whole=whole, map_svg=maps.run_map(run, sample), map_drawn=len(sample.points),
+                       map_total=sample.total, **reading.proposals_named(run))
     ward_labels = dict(ward_choices())
     return render_template(
         "analysis/run.html", consultation=consultation, run=run, ward=ward, wards=wards(), kinds=KINDS,

@@ -251,6 +251,9 @@ def test_a_vote_run_names_its_proposals_by_key(app, staff, queued, participant, 
     every = set(db.session.scalars(select(Proposal.key).join(Topic).join(Consultation).where(Consultation.slug == SLUG)))
     assert {p.key for p in proposals} <= set(shares) <= every and shares[agreed.key]["share"] == 1.0
     assert sum(g["size"] for g in body["groups"]) == 40
+    # Each participant once in the whole (vote groups have no finer groups).
+    assert sum(s["count"] for s in body["whole"]["ward"]) == 40
+    assert {s["value"]: s["count"] for s in body["whole"]["ward"]} == {"chuo": 20, "kita": 20}
 
 
 def test_every_api_route_is_in_the_document(app, spec):
