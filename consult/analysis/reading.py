@@ -3,7 +3,8 @@ ward, channel and age band beside the whole input's split (so 「南区に多い
 representative comments and the topics they touch. All counts are read from the stored points,
 so the page shows the run as it was made."""
 
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
@@ -69,10 +70,23 @@ def _attribute_counts(run: AnalysisRun):
     return rows
 
 
-def group_views(run: AnalysisRun) -> tuple[list[GroupView], dict[str, Split]]:
-    """The broad groups with their finer ones, and the whole input's split."""
-    whole = {"ward": Split(), "channel": Split(), "age": Split()}
-    per: dict[str, dict[str, Split]] = defaultdict(lambda: {"ward": Split(), "channel": Split(), "age": Split()})
+@dataclass(frozen=True)
+class Tally:
+    """A finished run's counts: the whole input's split, each group's, its topics and copies."""
+
+    whole: dict[str, Split]
+    per: dict[str, dict[str, Split]]
+    topics: dict[str, Counter]
+    campaigns: Counter
+
+
+def _splits() -> dict[str, Split]:
+    return {"ward": Split(), "channel": Split(), "age": Split()}
+
+
+def _count(run: AnalysisRun) -> Tally:
+    whole = _splits()
+    per: dict[str, dict[str, Split]] = defaultdict(_splits)
     topics: dict[str, Counter] = defaultdict(Counter)
     campaigns: Counter = Counter()
     for broad, fine, in_campaign, ward, channel, age, topic, n in _attribute_counts(run):
@@ -86,61 +100,121 @@ def group_views(run: AnalysisRun) -> tuple[list[GroupView], dict[str, Split]]:
                 topics[key][topic] += n
                 if in_campaign:
                     campaigns[key] += n
+    return Tally(whole, dict(per), dict(topics), campaigns)
+
+
+# A finished run never changes (its points are written once, at its end), so each worker counts
+# it once and keeps the counts of the last few runs shown: at 100k comments the counting takes
+# most of a second, the page itself well under 250 ms. Keyed by the database too (tests, tools).
+_KEPT_RUNS = 16
+_kept: OrderedDict = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _kept_or(key: tuple, compute):
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    value = compute()
+    with _kept_lock:
+        _kept[key] = value
+        while len(_kept) > _KEPT_RUNS:
+            _kept.popitem(last=False)
+    return value
+
+
+def _run_key(run: AnalysisRun, *parts) -> tuple:
+    return (str(db.engine.url), run.id, run.created_at_utc, run.finished_at_utc, *parts)
+
+
+def tally(run: AnalysisRun) -> Tally:
+    if run.state != "done":
+        return _count(run)
+    return _kept_or(_run_key(run, "tally"), lambda: _count(run))
+
+
+def group_views(run: AnalysisRun) -> tuple[list[GroupView], dict[str, Split]]:
+    """The broad groups with their finer ones, and the whole input's split."""
+    counted = tally(run)
     reps = {}
     wanted = [i for g in run.groups for i in g.detail.get("representatives", [])]
     if wanted and run.kind == "text":
         reps = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(wanted)))}
     views, by_key = [], {}
     for g in run.groups:
-        view = GroupView(g, per[g.key], topics[g.key],
-                         [reps[i] for i in g.detail.get("representatives", []) if i in reps], campaigns[g.key])
+        view = GroupView(g, counted.per.get(g.key) or _splits(), counted.topics.get(g.key, Counter()),
+                         [reps[i] for i in g.detail.get("representatives", []) if i in reps],
+                         counted.campaigns[g.key])
         by_key[g.key] = view
         if g.parent_key and g.parent_key in by_key:
             by_key[g.parent_key].children.append(view)
         else:
             views.append(view)
-    return views, whole
+    return views, counted.whole
 
 
-# The map draws at most this many dots: beyond it a phone gets megabytes of SVG (100k comments
-# made 10 MB) and the dots cover each other anyway. The rest are in the groups' lists and exports.
+# The map draws about this many dots at most: beyond it a phone gets megabytes of SVG (100k
+# comments made 10 MB) and the dots cover each other anyway; every comment is still in its
+# group's counts, lists and the exports. A small group keeps up to MAP_MIN_GROUP dots.
 MAP_DOTS = 2000
-# A multiplicative hash (Knuth's 2^32 / golden ratio) orders each group's points pseudo-randomly
-# but the same way every time, in plain integer SQL that SQLite and PostgreSQL compute alike.
+MAP_MIN_GROUP = 10
+# A multiplicative hash (Knuth's 2^32 / golden ratio) of the item id, offset by the run's id: a
+# point is drawn when its hash is below its group's threshold. Plain integer SQL that SQLite and
+# PostgreSQL compute alike, one pass over the run's points, the same dots on every view.
 _HASH, _MOD = 2654435761, 2**32
 
 
 @dataclass
 class MapSample:
     points: list[tuple[int, float, float, str]]  # (item, x, y, group) of the dots drawn, by item
-    sizes: Counter  # every placed point of each group (of the ward), drawn or not
+    sizes: Counter  # every point of each group (of the ward), drawn or not
 
     @property
     def total(self) -> int:
         return sum(self.sizes.values())
 
 
-def map_sample(run: AnalysisRun, ward: str | None = None, limit: int | None = None) -> MapSample:
-    """The dots of the run's map (optionally one ward's): all of them up to ``limit``, else a
-    sample stratified by group (each group keeps its share, and at least one dot), drawn in the
-    database by a hash of the item id seeded with the run's id — the same dots on every view."""
-    limit = MAP_DOTS if limit is None else limit
+def _thresholds(sizes: Counter, limit: int) -> dict:
+    """Each group's share of ``limit`` (at least MAP_MIN_GROUP dots, or all of a smaller group),
+    as a hash threshold: every point of the group below it is drawn."""
+    total = sum(sizes.values())
+    if total <= limit:
+        return {key: _MOD for key in sizes}
+    out = {}
+    for key, n in sizes.items():
+        wanted = min(n, max(limit * n / total, MAP_MIN_GROUP))
+        out[key] = _MOD if wanted >= n else int(_MOD * wanted / n)
+    return out
+
+
+def _sample(run: AnalysisRun, ward: str | None, limit: int) -> MapSample:
+    counted = tally(run)
+    broad = [g.key for g in run.groups if g.parent_key is None]
+    sizes = Counter({key: (counted.per[key]["ward"].counts[ward] if ward else
+                           sum(counted.per[key]["ward"].counts.values()))
+                     for key in broad if key in counted.per})
+    sizes = +sizes  # groups with no point here are not on this map
     P = AnalysisPoint
     q = select(P.item_id, P.x, P.y, P.group_key).where(P.run_id == run.id, P.x.is_not(None))
+    thresholds = _thresholds(sizes, limit)
+    if any(t < _MOD for t in thresholds.values()):
+        drawn = case({key: t for key, t in thresholds.items()}, value=P.group_key, else_=0)
+        q = q.where((P.item_id * _HASH + run.id) % _MOD < drawn)
     if ward:
         model = Comment if run.kind == "text" else Participant
         q = q.join(model, model.id == P.item_id).where(model.ward_code == ward)
-    order = (P.item_id * _HASH + run.id) % _MOD
-    ranked = q.add_columns(func.row_number().over(partition_by=P.group_key, order_by=(order, P.item_id)).label("rank"),
-                           func.count().over(partition_by=P.group_key).label("size"),
-                           func.count().over().label("total")).subquery()
-    # rank ≤ ceil(size × limit / total): each group's share of the limit, rounded up.
-    rows = db.session.execute(
-        select(ranked.c.item_id, ranked.c.x, ranked.c.y, ranked.c.group_key, ranked.c.size)
-        .where((ranked.c.rank - 1) * ranked.c.total < ranked.c.size * limit)
-        .order_by(ranked.c.item_id)).all()
-    return MapSample([(item, x, y, key) for item, x, y, key, _size in rows],
-                     Counter({key: size for _item, _x, _y, key, size in rows}))
+    return MapSample([tuple(r) for r in db.session.execute(q.order_by(P.item_id))], sizes)
+
+
+def map_sample(run: AnalysisRun, ward: str | None = None, limit: int | None = None) -> MapSample:
+    """The dots of the run's map (optionally one ward's): all of them up to ``limit`` (MAP_DOTS),
+    else a sample of about ``limit`` that keeps each group's share, seeded by the run's id.
+    ``sizes`` counts every point, drawn or not, for the legend and the page's note."""
+    limit = MAP_DOTS if limit is None else limit
+    if run.state != "done":
+        return _sample(run, ward, limit)
+    return _kept_or(_run_key(run, "map", ward, limit), lambda: _sample(run, ward, limit))
 
 
 def proposals_named(run: AnalysisRun) -> dict:

@@ -55,10 +55,9 @@ def test_the_map_draws_a_stratified_sample_the_same_every_time(run):
     groups = Counter(placed.values())
     assert sample.sizes == groups and sample.total == len(placed)
     drawn = Counter(key for _i, _x, _y, key in sample.points)
-    assert set(drawn) == set(groups)  # every group keeps a dot
-    assert 20 <= len(sample.points) <= 20 + len(groups)
-    for key, n in groups.items():  # and its share, rounded up
-        assert drawn[key] == -(-n * 20 // len(placed))
+    assert set(drawn) == set(groups)  # every group keeps dots: MAP_MIN_GROUP, or all of a small one
+    assert all(drawn[key] == n for key, n in groups.items() if n <= reading.MAP_MIN_GROUP)
+    assert len(sample.points) < len(placed)
     assert all(placed[item] == key for item, _x, _y, key in sample.points)
     assert reading.map_sample(run, limit=20).points == sample.points  # seeded: the same dots
     ward = reading.map_sample(run, "chuo", limit=5)
@@ -66,15 +65,30 @@ def test_the_map_draws_a_stratified_sample_the_same_every_time(run):
     assert ward.total == len(chuo & set(placed)) and {i for i, *_ in ward.points} <= chuo
 
 
+def test_each_group_keeps_its_share_of_the_dots():
+    sizes = Counter({"1": 60_000, "2": 30_000, "3": 9_000, "4": 990, "5": 10, "6": 3})
+    thresholds = reading._thresholds(sizes, 2000)
+    expected = {key: sizes[key] * t / reading._MOD for key, t in thresholds.items()}
+    assert round(expected["1"]) == 1200 and round(expected["2"]) == 600 and round(expected["3"]) == 180
+    assert round(expected["4"]) == 20 and expected["5"] == 10 and expected["6"] == 3  # small groups whole
+    assert 2000 <= sum(expected.values()) <= 2000 + len(sizes) * reading.MAP_MIN_GROUP
+    assert reading._thresholds(Counter({"1": 5, "2": 7}), 2000) == {"1": reading._MOD, "2": reading._MOD}
+    # The hash spreads consecutive ids evenly: a threshold of 10 % draws about 10 % of them.
+    ids = range(1, 100_001)
+    share = sum((i * reading._HASH + 7) % reading._MOD < reading._MOD // 10 for i in ids) / len(ids)
+    assert 0.099 < share < 0.101
+
+
 def test_the_page_says_how_many_dots_it_draws(run, staff, monkeypatch):
     client, _ = staff("secretariat")
     page = f"/staff/c/{SLUG}/analysis/{run.id}"
     assert 'id="map-sample"' not in client.get(page).get_data(as_text=True)
     monkeypatch.setattr(reading, "MAP_DOTS", 15)
+    monkeypatch.setattr(reading, "MAP_MIN_GROUP", 1)
     html = client.get(page).get_data(as_text=True)
     note = re.search(r'data-drawn="(\d+)" data-of="(\d+)"', html)
     drawn, total = int(note.group(1)), int(note.group(2))
-    assert total == run.input_count and 15 <= drawn < total
+    assert total == run.input_count and 0 < drawn < total / 2
     links = re.findall(r'<a href="(/staff/c/[^"]+/moderation/\d+)"><title>', html)
     assert len(links) == drawn  # every dot drawn is a link to its comment
     legend = re.findall(r"\((\d[\d,]*)\)</text>", html)
