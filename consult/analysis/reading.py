@@ -7,7 +7,7 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BigInteger, case, cast, func, literal, select
 
 from ..consultation.models import Proposal
 from ..extensions import db
@@ -199,8 +199,9 @@ def _sample(run: AnalysisRun, ward: str | None, limit: int) -> MapSample:
     q = select(P.item_id, P.x, P.y, P.group_key).where(P.run_id == run.id, P.x.is_not(None))
     thresholds = _thresholds(sizes, limit)
     if any(t < _MOD for t in thresholds.values()):
-        drawn = case({key: t for key, t in thresholds.items()}, value=P.group_key, else_=0)
-        q = q.where((P.item_id * _HASH + run.id) % _MOD < drawn)
+        big = lambda n: literal(n, BigInteger)  # noqa: E731  (PostgreSQL would bind them as INTEGER)
+        drawn = case({key: big(t) for key, t in thresholds.items()}, value=P.group_key, else_=big(0))
+        q = q.where((cast(P.item_id, BigInteger) * big(_HASH) + big(run.id)) % big(_MOD) < drawn)
     if ward:
         model = Comment if run.kind == "text" else Participant
         q = q.join(model, model.id == P.item_id).where(model.ward_code == ward)
