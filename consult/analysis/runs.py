@@ -17,13 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..consultation.models import Consultation, Proposal, Topic
+from ..core.codes import CHANNELS_BY_KIND
+from ..core.errors import InvalidInput
 from ..core.text import nfkc
 from ..extensions import db
 from ..i18n import utcnow
 from ..participation.models import Comment, Vote
 from . import campaigns, text, tokenizer, votes
 from .errors import AnalysisInputError
-from .models import ACTIVE_STATES, AnalysisGroup, AnalysisPoint, AnalysisRun, RunState
+from .models import ACTIVE_STATES, RUN_KINDS, AnalysisGroup, AnalysisPoint, AnalysisRun, RunState
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,26 @@ class Selection:
 
     def as_dict(self) -> dict:
         return {"topic_id": self.topic_id, "channel": self.channel}
+
+
+def asked_selection(consultation: Consultation, kind, topic, channel, *, topic_by: str = "id") -> Selection:
+    """What the run form and the API ask for, checked: a kind, a topic of this consultation (by its
+    id on the form, its slug in the API; empty: all) and a channel of its kind (empty: all).
+    Raises InvalidInput with a message per field."""
+    errors: dict[str, list] = {}
+    if kind not in RUN_KINDS:
+        errors["kind"] = [_l("分析の種類を選んでください。")]
+    topic_id = None
+    if topic not in (None, ""):
+        topics = db.session.scalars(select(Topic).where(Topic.consultation_id == consultation.id))
+        topic_id = next((t.id for t in topics if isinstance(topic, str) and str(getattr(t, topic_by)) == topic), None)
+        if topic_id is None:
+            errors["topic"] = [_l("この意見募集の審議事項から選んでください。")]
+    if channel not in (None, "") and channel not in CHANNELS_BY_KIND[consultation.kind]:
+        errors["channel"] = [_l("この意見募集の提出方法から選んでください。")]
+    if errors:
+        raise InvalidInput(errors)
+    return Selection(topic_id=topic_id, channel=channel or None)
 
 
 def text_input(consultation: Consultation, selection: Selection) -> list[tuple[int, str]]:

@@ -46,15 +46,18 @@ def _num(value: float) -> str:
 
 def scatter_svg(points: Iterable[tuple[object, float, float, str]], *, title: str, description: str,
                 legend: Mapping[str, str] | None = None, href: Callable[[object], str] | None = None,
-                label: Callable[[object], str] | None = None, chart_id: str = "scatter") -> Markup:
+                label: Callable[[object], str] | None = None, chart_id: str = "scatter",
+                sizes: Mapping[str, int] | None = None) -> Markup:
     """``points`` are ``(id, x, y, group_key)`` with x and y in [0, 1] (y = 1 at the top).
-    ``legend`` maps a group key to a name ("A" → "賛成寄り"), written "A: 賛成寄り (size)".
+    ``legend`` maps a group key to a name ("A" → "賛成寄り"), written "A: 賛成寄り (size)";
+    the size is ``sizes[key]`` when given (the whole group when only a sample is drawn), else the
+    number of its points drawn.
     ``href(id)`` makes each dot a link; ``label(id)`` is its title (the id itself if not given)."""
     points = list(points)
     cid = str(escape(chart_id))
     keys = sorted({p[3] for p in points} | set(legend or {}), key=str)
     shape_of = {key: i for i, key in enumerate(keys)}
-    sizes = Counter(p[3] for p in points)
+    sizes = sizes if sizes is not None else Counter(p[3] for p in points)
     height = _SIZE + _LEGEND_ROW * len(keys) + 16
     role = "group" if href else "img"
     parts = [

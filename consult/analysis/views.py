@@ -54,22 +54,12 @@ def runs_page():
     if request.method == "GET":
         return _render_runs(consultation, {"kind": "text"})
     values = {name: request.form.get(name, "") for name in ("kind", "topic", "channel")}
-    topics, channels = _choices(consultation)
-    errors: dict[str, list] = {}
-    if values["kind"] not in KINDS:
-        errors["kind"] = [_("分析の種類を選んでください。")]
-    topic_id = None
-    if values["topic"]:
-        topic_id = next((t.id for t in topics if str(t.id) == values["topic"]), None)
-        if topic_id is None:
-            errors["topic"] = [_("この意見募集の審議事項から選んでください。")]
-    if values["channel"] and values["channel"] not in dict(channels):
-        errors["channel"] = [_("この意見募集の提出方法から選んでください。")]
-    if errors:
-        return _render_runs(consultation, values, errors, 400)
     try:
-        run = runs.start(values["kind"], consultation, user=current_user,
-                         selection=runs.Selection(topic_id=topic_id, channel=values["channel"] or None))
+        selection = runs.asked_selection(consultation, values["kind"], values["topic"], values["channel"])
+    except InvalidInput as exc:
+        return _render_runs(consultation, values, exc.errors, 400)
+    try:
+        run = runs.start(values["kind"], consultation, user=current_user, selection=selection)
     except runs.RunRefused as exc:
         return _render_runs(consultation, values, {"_form": [exc.message]}, 409 if exc.code == "running" else 422)
     jobs.dispatch(run.id)
@@ -90,8 +80,9 @@ def _render_run(run: AnalysisRun, *, errors=None, status=200):
     context = {}
     if run.state == "done":
         views, whole = reading.group_views(run, one_per_campaign=count == COUNT_ONCE)
-        context = dict(views=views, whole=whole, map_svg=maps.run_map(run, reading.map_points(run, ward or None)),
-                       blocked={g.id: decisions.blocked_by(g) for g in run.groups},
+        sample = reading.map_sample(run, ward or None)
+        context = dict(views=views, whole=whole, map_svg=maps.run_map(run, sample), map_drawn=len(sample.points),
+                       map_total=sample.total, blocked={g.id: decisions.blocked_by(g) for g in run.groups},
                        campaign_total=len(run.summary.get("campaigns", [])), **reading.proposals_named(run))
     ward_labels = dict(ward_choices())
     return render_template(

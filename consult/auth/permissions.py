@@ -69,7 +69,8 @@ def may_participate(consultation) -> bool:
 
 
 def requires(name: str):
-    """Anonymous visitors go to the login page; signed-in staff without the right get 403.
+    """Anonymous visitors go to the login page (under /api/ they get a JSON 401: a script cannot
+    follow a login form); signed-in staff without the right get 403.
 
     Object-level checks (``edit_workshop``) are made again in the view with ``ensure(name, obj)``
     once the object is loaded; the decorator checks whether the role could at all.
@@ -81,6 +82,8 @@ def requires(name: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
+                if request.path.startswith("/api/"):
+                    abort(401)
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if not can(name) or not works_on(current_user, g.get("consultation")):
                 abort(403)
