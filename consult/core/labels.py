@@ -31,7 +31,7 @@ def channel_labels(kind: str | None = None) -> dict[str, Any]:
     """Every channel's wording, or only those a kind of consultation takes, in their order."""
     labels = {"web": _l("ウェブ"), "workshop": _l("ワークショップ"), "paper": _l("紙（付箋・用紙）"),
             "briefing": _l("説明会"), "post": _l("郵送"), "fax": _l("FAX"), "email": _l("電子メール"),
-            "counter": _l("窓口")}
+            "counter": _l("窓口"), "imported": _l("他の仕組みから取り込み")}
     return labels if kind is None else {c: labels[c] for c in CHANNELS_BY_KIND[kind]}
 
 
