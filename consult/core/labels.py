@@ -116,6 +116,8 @@ def audit_action_labels() -> dict[str, Any]:
         "analysis.accept": _l("分析の提案を意見グループ案として採用"), "analysis.discard": _l("分析の提案を不採用"),
         "reading.create": _l("ふりがなの読みを登録"), "reading.update": _l("ふりがなの読みを変更"),
         "reading.delete": _l("ふりがなの読みを削除"),
+        "analysis.import_kouchou": _l("広聴AI・Talk to the CityのCSVを新しい意見募集に取り込み"),
+        "analysis.import_polis": _l("Polisの書き出しを新しい意見募集に取り込み"),
         "workshop.create": _l("ワークショップを作成"), "workshop.update": _l("ワークショップを変更"),
         "workshop.open": _l("ワークショップを開始"), "workshop.close": _l("ワークショップを終了"),
         "workshop.paper_add": _l("紙の付箋を入力"), "workshop.paper_edit": _l("紙の付箋を修正"),

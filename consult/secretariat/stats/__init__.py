@@ -20,5 +20,6 @@ from .tables import (Breakdown, Day, Matrix, MatrixRow, ProposalResult, RepRow, 
 __all__ = ["Breakdown", "Day", "GroupCount", "Matrix", "MatrixRow", "Profiles", "ProposalResult", "Quote", "RepRow",
            "Representativeness", "Share", "Totals", "VoteRow", "WardChannel", "WorkshopRow", "age_bands", "filtered_topics",
            "group_counts", "heat_level", "over_time", "profiles", "proposals_by_ward", "proposed_group_counts",
-           "quotes", "relations", "representativeness", "shown_channels", "topic_ward_matrix", "totals", "ungrouped_counts",
+           "quotes", "relations", "representativeness", "shown_channels", "topic_ward_matrix", "totals",
+           "ungrouped_counts",
            "ward_channel_by_topic", "wilson", "workshop_rows"]
