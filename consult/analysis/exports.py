@@ -68,7 +68,11 @@ def kouchou_rows(run: AnalysisRun) -> list[KouchouRow]:
         row: KouchouRow = {"comment_id": ref, "original_comment": text, "arg_id": f"A{ref}_0", "argument": text,
                            "category_id": key, "category": labels.get(key, ""), "x": p.x, "y": p.y}
         if c is not None and c.imported_attributes_json:
-            row["attributes"] = json.loads(c.imported_attributes_json)
+            attributes = json.loads(c.imported_attributes_json)
+            for name in ("source", "url"):  # kouchou-ai's own columns go back to their place
+                if name in attributes:
+                    row[name] = attributes.pop(name)
+            row["attributes"] = attributes
         rows.append(row)
     return rows
 
