@@ -319,3 +319,17 @@ def test_round_trip_polis_votes_run_finds_the_camps_by_their_polis_ids(runner, t
     assert sorted(m for g in groups for m in g["members"]) == sorted(camp)
     points = db.session.scalar(select(func.count()).select_from(AnalysisPoint).where(AnalysisPoint.run_id == stored.id))
     assert points == 30
+
+
+def test_the_review_pages_of_an_imported_consultation_count_the_imported_channel(runner, staff):
+    assert kouchou(runner, INTEROP / "kouchou_utf8_bom.csv", "imported-review").exit_code == 0
+    client, _user = staff("admin")
+    page = client.get("/staff/c/imported-review/review")
+    assert page.status_code == 200
+    assert "他の仕組みから取り込み" in page.get_data(as_text=True)
+    assert client.get("/staff/c/imported-review/review?channel=imported").status_code == 200
+    assert client.get("/staff/c/imported-review/review/document").status_code == 200
+    assert client.get("/staff/c/imported-review/moderation").status_code == 200
+    # The demo consultation, with no imported comments, has no such column.
+    other = client.get("/staff/c/kumamoto-ward-offices-h26/review").get_data(as_text=True)
+    assert "他の仕組みから取り込み" not in other
