@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from flask_migrate import downgrade
+from sqlalchemy import func, select, text
 
 from consult.analysis import imports
 from consult.analysis.interop import ImportFormatError
@@ -333,3 +334,13 @@ def test_the_review_pages_of_an_imported_consultation_count_the_imported_channel
     # The demo consultation, with no imported comments, has no such column.
     other = client.get("/staff/c/kumamoto-ward-offices-h26/review").get_data(as_text=True)
     assert "他の仕組みから取り込み" not in other
+
+
+def test_a_downgrade_below_the_imported_channel_is_refused_while_imports_exist(runner):
+    assert kouchou(runner, INTEROP / "kouchou_utf8_bom.csv", "imported-keep").exit_code == 0
+    db.session.remove()
+    with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's RuntimeError and exits
+        downgrade(directory=str(Path(__file__).parents[2] / "migrations"), revision="0009")
+    db.session.remove()
+    assert len(comments_of("imported-keep")) == 3
+    assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0010"
