@@ -340,7 +340,7 @@ def test_a_downgrade_below_the_imported_channel_is_refused_while_imports_exist(r
     assert kouchou(runner, INTEROP / "kouchou_utf8_bom.csv", "imported-keep").exit_code == 0
     db.session.remove()
     with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's RuntimeError and exits
-        downgrade(directory=str(Path(__file__).parents[2] / "migrations"), revision="0009")
+        downgrade(directory=str(Path(__file__).parents[2] / "migrations"), revision="0010")
     db.session.remove()
     assert len(comments_of("imported-keep")) == 3
-    assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0010"
+    assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0011"

@@ -1,7 +1,7 @@
 """the imported channel: comments and votes another tool collected, with that tool's ids
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 11:40:00
 
 `flask analysis import-kouchou` / `import-polis` write comments (and votes) of the channel
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
@@ -46,7 +46,7 @@ def downgrade():
     for table in ('comment', 'vote'):
         if bind.execute(sa.text(f"SELECT count(*) FROM {table} WHERE channel = 'imported'")).scalar_one():
             raise RuntimeError(f"{table} holds imported rows; delete the imported consultations before "
-                               "downgrading below 0010")
+                               "downgrading below 0011")
     _checks(OLD_CHANNELS)
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.drop_column('external_id')
