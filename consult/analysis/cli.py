@@ -1,15 +1,20 @@
-"""`flask analysis run SLUG [--kind text|votes] [--topic N] [--channel C]`, `work RUN_ID`, `show RUN_ID`."""
+"""`flask analysis run SLUG [--kind text|votes] [--topic N] [--channel C]`, `work RUN_ID`, `show RUN_ID`,
+`export RUN_ID`, and the imports into a new consultation: `import-kouchou FILE --consultation SLUG`,
+`import-polis DIR --consultation SLUG`."""
 
+import os
 import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import lazy_gettext as _l
 
 from ..consultation.models import Topic
 from ..editing import consultations
 from ..extensions import db
 from ..core.errors import InvalidInput
-from . import exports, runs
+from . import exports, imports, runs
+from .interop import ImportFormatError
 from .models import AnalysisRun
 
 analysis_cli = AppGroup("analysis", help="Suggested groups from text and votes (broad listening).")
@@ -100,3 +105,72 @@ def export_command(run_id, fmt, output):
         click.echo(f"analysis: run {run_id} written to {output} ({len(data):,} bytes)", err=True)
     else:
         click.get_binary_stream("stdout").write(data)
+
+
+def _read(path: str) -> bytes:
+    try:
+        if os.path.getsize(path) > imports.MAX_FILE_BYTES:
+            raise click.ClickException(runs.as_text(_l("ファイル「%(file)s」が大きすぎます（%(max)sMBまで）。",
+                                                        file=path, max=imports.MAX_FILE_BYTES // (1024 * 1024))))
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise click.ClickException(runs.as_text(_l("ファイル「%(file)s」を読めません（%(reason)s）。",
+                                                    file=path, reason=exc.strerror or exc))) from None
+
+
+def _do_import(do, file_name: str):
+    """Run one import; any refusal is a message naming the problem (and its lines), nothing stored."""
+    try:
+        return do()
+    except ImportFormatError as exc:
+        db.session.rollback()
+        where = runs.as_text(_l("（%(file)s）", file=file_name)) if file_name else ""
+        raise click.ClickException(f"{runs.as_text(exc.message)}{where} [{exc.code}]") from None
+    except InvalidInput as exc:
+        db.session.rollback()
+        raise click.ClickException(" ".join(runs.as_text(m) for ms in exc.errors.values() for m in ms)) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _report(result) -> None:
+    c = result.consultation
+    click.echo(runs.as_text(_l("意見募集「%(slug)s」（%(title)s、準備中）に取り込みました：ご意見%(comments)d件、提案%(proposals)d件、"
+                               "参加者%(participants)d人、賛否%(votes)d件（文字コード %(encoding)s）。",
+                               slug=c.slug, title=c.title, comments=result.comments, proposals=result.proposals,
+                               participants=result.participants, votes=result.votes, encoding=result.encoding)))
+    if result.skipped:
+        click.echo(runs.as_text(_l("Polisで非表示にされた発言%(n)d件は、その賛否とともに取り込んでいません。",
+                                   n=len(result.skipped))))
+
+
+@analysis_cli.command("import-kouchou")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--consultation", "slug", required=True, help="The new consultation's slug (it must not exist).")
+@click.option("--title", help="Its title (default: from the file name).")
+def import_kouchou_command(file, slug, title):
+    """A kouchou-ai / Talk to the City input CSV (comment-id, comment-body, …) into a new consultation."""
+    data = _read(file)
+    name = os.path.basename(file)
+    _report(_do_import(lambda: imports.import_kouchou(data, slug=slug, title=title, file_name=name), name))
+
+
+@analysis_cli.command("import-polis")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--consultation", "slug", required=True, help="The new consultation's slug (it must not exist).")
+@click.option("--title", help="Its title (default: from the directory name).")
+def import_polis_command(directory, slug, title):
+    """A Polis export (DIR/comments.csv and DIR/participants-votes.csv) into a new consultation."""
+    paths = [os.path.join(directory, n) for n in ("comments.csv", "participants-votes.csv")]
+    for path in paths:
+        if not os.path.isfile(path):
+            raise click.ClickException(runs.as_text(_l("「%(file)s」がありません。Polisの書き出しのフォルダー"
+                                                        "（comments.csv と participants-votes.csv）を指定してください。",
+                                                        file=path)))
+    comments, votes = (_read(p) for p in paths)
+    name = os.path.basename(os.path.normpath(directory))
+    _report(_do_import(lambda: imports.import_polis(
+        comments, votes, slug=slug, title=title, comments_name=f"{name}/comments.csv",
+        votes_name=f"{name}/participants-votes.csv"), ""))

@@ -136,8 +136,8 @@ def _decode(data: bytes) -> tuple[str, str]:
             return data.decode("cp932"), "cp932"
         except UnicodeDecodeError:
             pass
-    raise ImportFormatError("encoding", _l("The file is neither UTF-8 nor Shift_JIS (CP932). "
-                                           "Save it as “CSV UTF-8” and try again."))
+    raise ImportFormatError("encoding", _l("ファイルの文字コードがUTF-8でもShift_JIS（CP932）でもありません。"
+                                           "「CSV UTF-8（コンマ区切り）」形式で保存し直してください。"))
 
 
 def _header_name(name: str) -> str:
@@ -174,14 +174,14 @@ def _records(text: str, max_rows: int) -> tuple[list[str], list[tuple[int, list[
             if not any(cell.strip() for cell in row):
                 continue
             if len(rows) >= max_rows:
-                raise ImportFormatError("too_many_rows", _l("The file has more than %(max)s rows.", max=max_rows),
+                raise ImportFormatError("too_many_rows", _l("ファイルの行数が%(max)s行を超えています。", max=max_rows),
                                         line=start)
             rows.append((start, row))
     except csv.Error:
-        raise ImportFormatError("bad_csv", _l("The file is not a readable CSV near line %(line)s.",
+        raise ImportFormatError("bad_csv", _l("%(line)s行目付近がCSVとして読めません（引用符の閉じ忘れなど）。",
                                               line=reader.line_num), line=reader.line_num) from None
     if header is None:
-        raise ImportFormatError("empty_file", _l("The file is empty."))
+        raise ImportFormatError("empty_file", _l("ファイルが空です。"))
     return header, rows
 
 
@@ -190,13 +190,13 @@ def _columns(header: list[str], required: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise ImportFormatError("duplicate_column", _l("The column “%(column)s” appears more than once.",
+            raise ImportFormatError("duplicate_column", _l("列「%(column)s」が2回以上あります。",
                                                            column=name), line=1)
         seen.add(name)
     for column in required:
         if column not in seen:
             raise ImportFormatError("missing_column",
-                                    _l("The file has no column “%(column)s”. Columns found: %(found)s.",
+                                    _l("列「%(column)s」がありません。ファイルにある列：%(found)s",
                                        column=column, found=", ".join(names) or "-"), line=1)
     return names
 
@@ -204,7 +204,7 @@ def _columns(header: list[str], required: Iterable[str]) -> list[str]:
 def _check_widths(names: list[str], rows: list[tuple[int, list[str]]]) -> None:
     # More cells than columns means a comma that was meant to be quoted: reject rather than guess.
     if bad := [line for line, row in rows if len(row) > len(names)]:
-        _reject("bad_row", bad, _l("Line(s) %(lines)s: more cells than the header has columns.",
+        _reject("bad_row", bad, _l("%(lines)s行目：見出しの列数より多くの値があります。",
                                    lines=_lines_text(bad)))
 
 
@@ -215,7 +215,7 @@ def _cell(names: list[str], row: list[str], name: str) -> str:
 
 def _check_ids(ids: list[tuple[int, str]]) -> None:
     if bad := [line for line, value in ids if not value.strip()]:
-        _reject("empty_id", bad, _l("Line(s) %(lines)s: the id is empty.", lines=_lines_text(bad)))
+        _reject("empty_id", bad, _l("%(lines)s行目：IDが空です。", lines=_lines_text(bad)))
     first: dict[str, int] = {}
     duplicates = []
     for line, value in ids:
@@ -225,14 +225,14 @@ def _check_ids(ids: list[tuple[int, str]]) -> None:
             first[value] = line
     if duplicates:
         _reject("duplicate_id", duplicates,
-                _l("Line(s) %(lines)s: the id was already used on an earlier line.", lines=_lines_text(duplicates)))
+                _l("%(lines)s行目：IDがそれより前の行と重複しています。", lines=_lines_text(duplicates)))
 
 
 def _check_bodies(bodies: list[tuple[int, str]], max_body: int) -> None:
     if bad := [line for line, body in bodies if not body.strip()]:
-        _reject("empty_body", bad, _l("Line(s) %(lines)s: the comment-body is empty.", lines=_lines_text(bad)))
+        _reject("empty_body", bad, _l("%(lines)s行目：本文（comment-body）が空です。", lines=_lines_text(bad)))
     if bad := [line for line, body in bodies if len(body) > max_body]:
-        _reject("body_too_long", bad, _l("Line(s) %(lines)s: the comment-body is longer than %(max)s characters.",
+        _reject("body_too_long", bad, _l("%(lines)s行目：本文（comment-body）が%(max)s文字を超えています。",
                                          lines=_lines_text(bad), max=max_body))
 
 
@@ -241,12 +241,12 @@ def parse_kouchou_csv(data: bytes, *, max_rows: int = MAX_ROWS, max_body: int = 
     and any other column kept as an attribute (kouchou-ai's ``attribute_…``, ``source``, ``url`` or a
     free name), in file order. The file size is the caller's to check."""
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise ImportFormatError("empty_file", _l("The file is empty."))
+        raise ImportFormatError("empty_file", _l("ファイルが空です。"))
     text, encoding = _decode(data)
     header, rows = _records(text, max_rows)
     names = _columns(header, (KOUCHOU_ID, KOUCHOU_BODY))
     if not rows:
-        raise ImportFormatError("empty_file", _l("The file has a header but no comments."))
+        raise ImportFormatError("empty_file", _l("見出しの行だけで、ご意見の行がありません。"))
     _check_widths(names, rows)
     ids = [(line, _cell(names, row, KOUCHOU_ID)) for line, row in rows]
     _check_ids(ids)
@@ -268,19 +268,19 @@ def parse_polis_export(comments_csv: bytes, votes_csv: bytes, *, skip_moderated_
     False: Polis itself leaves them out of its opinion groups."""
     # comments.csv
     if not comments_csv.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise ImportFormatError("empty_file", _l("The file is empty."))
+        raise ImportFormatError("empty_file", _l("ファイルが空です。"))
     text, encoding = _decode(comments_csv)
     header, rows = _records(text, max_rows)
     names = _columns(header, (POLIS_COMMENT_ID, POLIS_BODY, POLIS_MODERATED))
     if not rows:
-        raise ImportFormatError("empty_file", _l("The file has a header but no comments."))
+        raise ImportFormatError("empty_file", _l("見出しの行だけで、ご意見の行がありません。"))
     _check_widths(names, rows)
     ids = [(line, _cell(names, row, POLIS_COMMENT_ID).strip()) for line, row in rows]
     _check_ids(ids)
     bodies = [(line, _cell(names, row, POLIS_BODY)) for line, row in rows]
     moderated = [(line, _cell(names, row, POLIS_MODERATED).strip()) for line, row in rows]
     if bad := [line for line, value in moderated if value not in POLIS_MODERATED_VALUES]:
-        _reject("bad_value", bad, _l("Line(s) %(lines)s: “moderated” is not 1, 0 or -1.",
+        _reject("bad_value", bad, _l("%(lines)s行目：列「moderated」の値が 1・0・-1 のいずれでもありません。",
                                      lines=_lines_text(bad)))
     # Real exports have moderated-out statements with no text (openData: football-concussions, line 285).
     _check_bodies([(line, body) for (line, body), (_, mod) in zip(bodies, moderated)
@@ -295,7 +295,7 @@ def parse_polis_export(comments_csv: bytes, votes_csv: bytes, *, skip_moderated_
 
     # participants-votes.csv
     if not votes_csv.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise ImportFormatError("empty_file", _l("The file is empty."))
+        raise ImportFormatError("empty_file", _l("ファイルが空です。"))
     vtext, _ = _decode(votes_csv)
     vheader, vrows = _records(vtext, max_rows)
     vnames = _columns(vheader, (POLIS_PARTICIPANT,))
@@ -304,7 +304,7 @@ def parse_polis_export(comments_csv: bytes, votes_csv: bytes, *, skip_moderated_
     unknown = [n for _, n in vote_columns if n not in known]
     if unknown:
         raise ImportFormatError("unknown_comment",
-                                _l("participants-votes.csv has votes on comments not in comments.csv: %(ids)s.",
+                                _l("participants-votes.csv に、comments.csv にない発言への賛否があります：%(ids)s",
                                    ids=", ".join(unknown[:MAX_LINES_REPORTED])), line=1)
     participants = [(line, _cell(vnames, row, POLIS_PARTICIPANT).strip()) for line, row in vrows]
     _check_ids(participants)
@@ -324,7 +324,7 @@ def parse_polis_export(comments_csv: bytes, votes_csv: bytes, *, skip_moderated_
             if comment_id not in skipped:
                 votes.append((participant, comment_id, POLIS_VOTE_VALUES[value]))
     if bad:
-        _reject("bad_vote", bad, _l("Line(s) %(lines)s of participants-votes.csv: a vote is not 1, -1, 0 or empty.",
+        _reject("bad_vote", bad, _l("participants-votes.csv の%(lines)s行目：賛否の値が 1・-1・0・空欄 のいずれでもありません。",
                                     lines=_lines_text(bad)))
     return ImportedConversation(
         statements=tuple(s for s in statements if s.comment_id not in skipped),

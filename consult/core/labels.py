@@ -31,7 +31,7 @@ def channel_labels(kind: str | None = None) -> dict[str, Any]:
     """Every channel's wording, or only those a kind of consultation takes, in their order."""
     labels = {"web": _l("ウェブ"), "workshop": _l("ワークショップ"), "paper": _l("紙（付箋・用紙）"),
             "briefing": _l("説明会"), "post": _l("郵送"), "fax": _l("FAX"), "email": _l("電子メール"),
-            "counter": _l("窓口")}
+            "counter": _l("窓口"), "imported": _l("他の仕組みから取り込み")}
     return labels if kind is None else {c: labels[c] for c in CHANNELS_BY_KIND[kind]}
 
 
@@ -119,6 +119,8 @@ def audit_action_labels() -> dict[str, Any]:
         "reading.delete": _l("ふりがなの読みを削除"),
         "language_version.update": _l("やさしい日本語・英語の文を保存"),
         "language_version.delete": _l("やさしい日本語・英語の文を削除"),
+        "analysis.import_kouchou": _l("広聴AI・Talk to the CityのCSVを新しい意見募集に取り込み"),
+        "analysis.import_polis": _l("Polisの書き出しを新しい意見募集に取り込み"),
         "workshop.create": _l("ワークショップを作成"), "workshop.update": _l("ワークショップを変更"),
         "workshop.open": _l("ワークショップを開始"), "workshop.close": _l("ワークショップを終了"),
         "workshop.paper_add": _l("紙の付箋を入力"), "workshop.paper_edit": _l("紙の付箋を修正"),

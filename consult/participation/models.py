@@ -38,6 +38,10 @@ class Participant(db.Model):
     vote_channels: Mapped[int] = mapped_column(default=0, server_default="0")
     # Likewise for the channels of their comments that are not hidden.
     comment_channels: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The participant's id in another tool, for one imported from it (a Polis export's
+    # `participant`). Not unique: participants belong to no consultation, and two imports may
+    # both have a participant 0; the import checks the ids of one file.
+    external_id: Mapped[str | None] = mapped_column(String(128))
 
     @property
     def has_profile(self) -> bool:
@@ -55,6 +59,8 @@ class Comment(db.Model):
         CheckConstraint(f"relation IS NULL OR relation IN {RELATIONS}", name="relation"),
         CheckConstraint(f"age_band IS NULL OR age_band IN {AGE_BANDS}", name="age_band"),
         CheckConstraint("paper_dots >= 0", name="paper_dots"),
+        # An imported comment keeps the other tool's comment-id, once per topic.
+        UniqueConstraint("topic_id", "external_id"),
         Index("ix_comment_status_created", "status", "created_at_utc"),
         Index("ix_comment_topic_status_created", "topic_id", "status", "created_at_utc"),
         Index("ix_comment_topic_ward", "topic_id", "ward_code"),
@@ -101,6 +107,11 @@ class Comment(db.Model):
     briefing_id: Mapped[int | None] = mapped_column(ForeignKey("briefing.id"), index=True)
     register_entry_id: Mapped[int | None] = mapped_column(ForeignKey("register_entry.id"), index=True)
     received_on: Mapped[date | None]
+
+    # Imported (channel "imported"): the other tool's comment-id, and the file's other columns
+    # (name -> value, as JSON) as written there; never published, shown to staff only.
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    imported_attributes_json: Mapped[str | None] = mapped_column(Text)
 
     # Moderation, beside the untouched original.
     hidden_reason: Mapped[str | None] = mapped_column(Text)

@@ -26,9 +26,14 @@ from .filters import ReviewFilter, parse_filter, small_int, status_choices
 from .models import OpinionGroup
 
 def kind_channels() -> tuple[str, ...]:
-    """The channels the request's consultation takes, the review's columns."""
+    """The channels the request's consultation takes (and the imported one if it holds imported
+    comments), the review's columns; looked up once per request."""
     consultation = g.get("consultation")
-    return _BY_KIND[consultation.kind if consultation is not None else "deliberation"]
+    if consultation is None:
+        return _BY_KIND["deliberation"]
+    if "shown_channels" not in g:
+        g.shown_channels = stats.shown_channels(consultation)
+    return g.shown_channels
 
 PER_PAGE = 50
 
@@ -136,7 +141,7 @@ def dashboard():
         channel_chart=charts.stacked_chart(
             [(_("ご意見"), [totals.comments[c] for c in kind_channels()]), (_("参加者（延べ）"), [totals.participants[c] for c in kind_channels()]),
              (_("賛否"), [totals.votes[c] for c in kind_channels()])],
-            [(document.CHANNEL_SHORT[c], str(channels[c])) for c in kind_channels()],
+            [(document.CHANNEL_SHORT.get(c, str(channels[c])), str(channels[c])) for c in kind_channels()],
             title=_("経路別のご意見・参加者・賛否の数"), chart_id="channels"),
         rep_chart=document.representativeness_chart(rep, chart_id="rep"),
         time_chart=charts.grouped_chart(

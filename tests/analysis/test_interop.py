@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from consult.analysis.interop import (KOUCHOU_RESULT_COLUMNS, ImportFormatError, export_kouchou_csv,
                                       export_run_json, parse_kouchou_csv, parse_polis_export)
@@ -70,7 +71,13 @@ def test_cp932_round_trip_of_what_japanese_excel_writes():
 def test_wrong_header_names_the_missing_column_and_those_found():
     error = error_of(parse_kouchou_csv, data("kouchou_wrong_header.csv"))
     assert error.code == "missing_column" and error.line == 1
-    assert str(error) == "The file has no column “comment-id”. Columns found: id, comment."
+    assert str(error) == "列「comment-id」がありません。ファイルにある列：id, comment"
+
+
+def test_a_refusal_reads_in_english_too(app):
+    error = error_of(parse_kouchou_csv, data("kouchou_wrong_header.csv"))
+    with force_locale("en"):
+        assert str(error) == "The file has no column “comment-id”. Columns found: id, comment."
 
 
 def test_duplicate_ids_reject_the_file_with_every_line():
@@ -180,14 +187,14 @@ def test_polis_xid_column_is_not_a_vote():
 def test_polis_missing_column():
     error = error_of(parse_polis_export, data("polis_comments_missing_column.csv"),
                      data("polis_participants_votes.csv"))
-    assert error.code == "missing_column" and "“moderated”" in str(error)
+    assert error.code == "missing_column" and "「moderated」" in str(error)
     error = error_of(parse_polis_export, data("polis_comments.csv"), b"voter,0\n1,1\n")
-    assert error.code == "missing_column" and "“participant”" in str(error)
+    assert error.code == "missing_column" and "「participant」" in str(error)
 
 
 def test_polis_vote_on_an_unknown_comment():
     error = error_of(parse_polis_export, data("polis_comments.csv"), data("polis_votes_unknown_comment.csv"))
-    assert error.code == "unknown_comment" and str(error).endswith(": 9.")
+    assert error.code == "unknown_comment" and str(error).endswith("：9")
 
 
 def test_polis_bad_votes_name_their_lines():

@@ -11,7 +11,7 @@ dashboard's) and ``review`` (the review document's and the workbook's); callers 
 ``stats.<name>`` for the names below.
 """
 
-from .counts import Profiles, Share, Totals, filtered_topics, heat_level, profiles, totals, wilson
+from .counts import Profiles, Share, Totals, filtered_topics, heat_level, profiles, shown_channels, totals, wilson
 from .review import (GroupCount, Quote, WardChannel, WorkshopRow, group_counts, proposed_group_counts, quotes,
                      ungrouped_counts, ward_channel_by_topic, workshop_rows)
 from .tables import (Breakdown, Day, Matrix, MatrixRow, ProposalResult, RepRow, Representativeness, VoteRow,
@@ -20,5 +20,6 @@ from .tables import (Breakdown, Day, Matrix, MatrixRow, ProposalResult, RepRow, 
 __all__ = ["Breakdown", "Day", "GroupCount", "Matrix", "MatrixRow", "Profiles", "ProposalResult", "Quote", "RepRow",
            "Representativeness", "Share", "Totals", "VoteRow", "WardChannel", "WorkshopRow", "age_bands", "filtered_topics",
            "group_counts", "heat_level", "over_time", "profiles", "proposals_by_ward", "proposed_group_counts",
-           "quotes", "relations", "representativeness", "topic_ward_matrix", "totals", "ungrouped_counts",
+           "quotes", "relations", "representativeness", "shown_channels", "topic_ward_matrix", "totals",
+           "ungrouped_counts",
            "ward_channel_by_topic", "wilson", "workshop_rows"]

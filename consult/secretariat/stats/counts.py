@@ -8,14 +8,24 @@ from sqlalchemy import case, distinct, func, literal_column, or_, select, union
 
 from ...consultation.models import Consultation, Proposal, Topic
 from ...consultation.services import ward_choices
-from ...core.codes import CHANNEL_BITS, CHANNELS_BY_KIND as _BY_KIND
+from ...core.codes import CHANNEL_BITS, CHANNELS, CHANNELS_BY_KIND, IMPORTED
 from ...core.text import search_key
 from ...extensions import db
 from ...participation.models import Comment, CommentRollup, Participant, Vote, VoteRollup
 from ..filters import ReviewFilter
 
-# Every channel has its count (0 where a kind takes none); pages print their kind's columns.
-CHANNELS = tuple(dict.fromkeys(c for channels in _BY_KIND.values() for c in channels))
+# Every channel (core.codes.CHANNELS, the imported one too) has its count, 0 where a kind takes none;
+# pages print their kind's columns.
+
+
+
+def shown_channels(consultation: Consultation) -> tuple[str, ...]:
+    """The channels a consultation's tables print: its kind's, and the imported channel when it
+    holds imported comments (no kind takes that channel by hand)."""
+    imported = db.session.scalar(select(Comment.id).join(Topic, Topic.id == Comment.topic_id).where(
+        Topic.consultation_id == consultation.id, Comment.channel == IMPORTED).limit(1))
+    return CHANNELS_BY_KIND[consultation.kind] + ((IMPORTED,) if imported is not None else ())
+
 
 Z95 = 1.959963984540054  # the standard normal quantile for a two-sided 95 % interval
 HEAT_LEVELS = 5

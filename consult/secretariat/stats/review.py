@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, union
 
 from ...consultation.models import Proposal, Topic, Ward
-from ...core.codes import CHANNELS_BY_KIND as _BY_KIND
+from ...core.codes import CHANNELS
 from ...extensions import db
 from ...participation.models import Comment, Participant, Support, Vote
 from ...workshops.models import Theme, Workshop, WorkshopSeat
@@ -15,8 +15,8 @@ from ..filters import ReviewFilter
 from ..models import GroupState, OpinionGroup
 from .counts import _comment_counts, _wards
 
-# Every channel has its count (0 where a kind takes none); pages print their kind's columns.
-CHANNELS = tuple(dict.fromkeys(c for channels in _BY_KIND.values() for c in channels))
+# Every channel (core.codes.CHANNELS, the imported one too) has its count, 0 where a kind takes none;
+# pages print their kind's columns.
 
 
 # --- for the review document and the workbook ---------------------------------------------
