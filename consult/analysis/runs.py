@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..consultation.models import Consultation, Proposal, Topic
-from ..core.codes import CHANNELS_BY_KIND
+from ..secretariat.stats import shown_channels
 from ..core.errors import InvalidInput
 from ..core.text import nfkc
 from ..extensions import db
@@ -78,7 +78,7 @@ def asked_selection(consultation: Consultation, kind, topic, channel, *, topic_b
         topic_id = next((t.id for t in topics if isinstance(topic, str) and str(getattr(t, topic_by)) == topic), None)
         if topic_id is None:
             errors["topic"] = [_l("この意見募集の審議事項から選んでください。")]
-    if channel not in (None, "") and channel not in CHANNELS_BY_KIND[consultation.kind]:
+    if channel not in (None, "") and channel not in shown_channels(consultation):
         errors["channel"] = [_l("この意見募集の提出方法から選んでください。")]
     if errors:
         raise InvalidInput(errors)

@@ -14,7 +14,7 @@ from ..auth.views import add_staff_link
 from ..consultation.context import STAFF, owned_or_404
 from ..consultation.models import Topic
 from ..consultation.services import current_consultation, ward_choices, wards
-from ..core.codes import CHANNELS_BY_KIND
+from ..secretariat.stats import shown_channels
 from ..core.errors import InvalidInput
 from ..core.labels import age_band_labels, channel_labels, relation_labels
 from ..extensions import db
@@ -34,8 +34,8 @@ KINDS = {"text": _l("文章からグループを提案"), "votes": _l("賛否か
 def _choices(consultation):
     topics = db.session.scalars(select(Topic).where(Topic.consultation_id == consultation.id)
                                 .order_by(Topic.number)).all()
-    labels = channel_labels(consultation.kind)
-    return topics, [(c, labels[c]) for c in CHANNELS_BY_KIND[consultation.kind]]
+    labels = channel_labels()
+    return topics, [(c, labels[c]) for c in shown_channels(consultation)]
 
 
 def _render_runs(consultation, values, errors=None, status=200):

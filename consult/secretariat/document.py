@@ -37,7 +37,7 @@ QUOTES_PER_TOPIC = 3
 QUOTE_MAX = 200
 
 CHANNEL_SHORT = {"web": "ウェブ", "workshop": "WS", "paper": "紙", "briefing": "説明会", "post": "郵送", "fax": "FAX",
-                 "email": "メール", "counter": "窓口"}
+                 "email": "メール", "counter": "窓口", "imported": "取込"}
 VOTE_SHORT = {"agree": "賛", "disagree": "反", "pass": "他"}
 
 _signals = Namespace()
@@ -133,6 +133,7 @@ class Document:
     rep_chart: Markup | None = None
     vote_groups: VoteGroupsPart | None = None
     group_traces: dict[int, GroupTrace] = field(default_factory=dict)  # opinion group id → its run
+    channels: tuple[str, ...] = CHANNELS  # the columns: the deliberation's, and "imported" if it holds any
 
     @property
     def made_on_text(self) -> str:
@@ -161,6 +162,7 @@ def build(f: ReviewFilter, *, with_charts: bool = True) -> Document:
     proposed = stats.proposed_group_counts(f)
     quotes = stats.quotes(f, QUOTES_PER_TOPIC)
     channels = {k: str(v) for k, v in channel_labels().items()}
+    columns = stats.shown_channels(consultation) if consultation.kind == "deliberation" else CHANNELS
     votes = {k: str(v) for k, v in vote_labels().items()}
     parts = []
     for topic in stats.filtered_topics(f):
@@ -174,8 +176,8 @@ def build(f: ReviewFilter, *, with_charts: bool = True) -> Document:
                     for q in quotes.get(topic.id, [])])
         if with_charts:
             part.chart = charts.stacked_chart(
-                [(label, [row[c] for c in CHANNELS]) for _, label, row in ward_rows if row["total"]],
-                [(CHANNEL_SHORT[c], channels[c]) for c in CHANNELS],
+                [(label, [row[c] for c in columns]) for _, label, row in ward_rows if row["total"]],
+                [(CHANNEL_SHORT[c], channels[c]) for c in columns],
                 title=str(_l("審議事項%(n)d 区別・経路別のご意見の件数", n=topic.number)), chart_id=f"doc-t{topic.number}")
             if any(r.total.n for r in part.proposals):
                 part.proposal_chart = charts.stacked_chart(
@@ -188,7 +190,8 @@ def build(f: ReviewFilter, *, with_charts: bool = True) -> Document:
     people = stats.profiles(f)
     rep = stats.representativeness(f, people)
     document = Document(consultation=consultation, meeting=meeting, made_on=to_jst(utcnow()).date(),
-                        filters=f.describe(), totals=stats.totals(f, people), representativeness=rep, topics=parts)
+                        filters=f.describe(), totals=stats.totals(f, people), representativeness=rep, topics=parts,
+                        channels=columns)
     if with_charts:
         document.rep_chart = representativeness_chart(rep, chart_id="doc-rep")
     document_built.send(document, filter=f)
@@ -225,7 +228,7 @@ def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
     s.blank()
     s.write([str(_l("経路")), str(_l("ご意見")), str(_l("参加者")), str(_l("賛否"))], header=True)
     t = doc.totals
-    for c in CHANNELS:
+    for c in doc.channels:
         s.write([channels[c], t.comments[c], t.participants[c], t.votes[c]])
     s.write([str(_l("合計")), t.comments_total, t.participants_total, t.votes_total])
     s.blank()
@@ -237,10 +240,10 @@ def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
         s.ws.write_string(0, 0, f"{topic.number}. {topic.title}", book.title)
         s.row = 2
         s.write([str(_l("1. 区別・経路別の参加"))], header=True)
-        s.write([str(_l("区")), *[channels[c] for c in CHANNELS], str(_l("ご意見 計")), str(_l("参加者"))], header=True)
+        s.write([str(_l("区")), *[channels[c] for c in doc.channels], str(_l("ご意見 計")), str(_l("参加者"))], header=True)
         for _code, label, row in part.ward_rows:
-            s.write([label, *[row[c] for c in CHANNELS], row["total"], row["participants"]])
-        s.write([str(_l("合計")), *[part.total[c] for c in CHANNELS], part.total["total"], part.total["participants"]])
+            s.write([label, *[row[c] for c in doc.channels], row["total"], row["participants"]])
+        s.write([str(_l("合計")), *[part.total[c] for c in doc.channels], part.total["total"], part.total["participants"]])
         s.blank()
         s.write([str(_l("2. 提案への賛否（区別）"))], header=True)
         for result in part.proposals:
