@@ -32,8 +32,12 @@ def _consultation(slug: str):
 @click.option("--kind", type=click.Choice(["text", "votes"]), default="text", show_default=True)
 @click.option("--topic", "topic_number", type=click.IntRange(1, 1000), help="Only this topic (its number).")
 @click.option("--channel", help="Only comments of this channel (web, workshop, paper, …).")
+@click.option("--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Only what was received on or after this day (JST, YYYY-MM-DD).")
+@click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Only what was received on or before this day (JST, YYYY-MM-DD).")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True)
-def run_command(slug, kind, topic_number, channel, seed):
+def run_command(slug, kind, topic_number, channel, date_from, date_to, seed):
     """Analyse a consultation here and now, with a progress bar; prints the run id."""
     consultation = _consultation(slug)
     topic_id = None
@@ -44,8 +48,12 @@ def run_command(slug, kind, topic_number, channel, seed):
             raise click.ClickException(f"{slug} has no topic {topic_number}")
         topic_id = topic.id
     try:
-        run = runs.start(kind, consultation, selection=runs.Selection(topic_id=topic_id, channel=channel),
-                         settings={"seed": seed})
+        if date_from and date_to and date_from > date_to:
+            raise click.ClickException("--to is before --from")
+        selection = runs.Selection(topic_id=topic_id, channel=channel,
+                                   date_from=date_from.date().isoformat() if date_from else None,
+                                   date_to=date_to.date().isoformat() if date_to else None)
+        run = runs.start(kind, consultation, selection=selection, settings={"seed": seed})
     except runs.RunRefused as exc:
         raise click.ClickException(runs.as_text(exc.message)) from None
     with click.progressbar(length=1000, label=f"run {run.id}", file=sys.stderr) as bar:

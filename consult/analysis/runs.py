@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from ..consultation.models import Consultation, Proposal, Topic
 from ..secretariat.stats import shown_channels
 from ..core.errors import InvalidInput
+from ..core.fields import parse_date
 from ..core.text import nfkc
 from ..extensions import db
-from ..i18n import utcnow
+from ..i18n import jst_day_start_utc, utcnow
 from ..participation.models import Comment, Vote
 from . import campaigns, text, tokenizer, votes
 from .errors import AnalysisInputError
@@ -60,14 +61,39 @@ class Selection:
 
     topic_id: int | None = None
     channel: str | None = None
+    # A period in JST days, both ends included, as ISO dates (kept so in the run's settings).
+    date_from: str | None = None
+    date_to: str | None = None
 
     def as_dict(self) -> dict:
-        return {"topic_id": self.topic_id, "channel": self.channel}
+        return {"topic_id": self.topic_id, "channel": self.channel, "date_from": self.date_from,
+                "date_to": self.date_to}
+
+    def received(self, column):
+        """Conditions on a received-at column (UTC) for the period."""
+        conditions = []
+        if self.date_from:
+            conditions.append(column >= jst_day_start_utc(date.fromisoformat(self.date_from)))
+        if self.date_to:
+            conditions.append(column < jst_day_start_utc(date.fromisoformat(self.date_to) + timedelta(days=1)))
+        return conditions
 
 
-def asked_selection(consultation: Consultation, kind, topic, channel, *, topic_by: str = "id") -> Selection:
+def _day(value, name: str, errors: dict) -> str | None:
+    if value in (None, ""):
+        return None
+    day = parse_date(value) if isinstance(value, str) else None
+    if day is None:
+        errors[name] = [_l("日付は 2014-10-01 のように年-月-日で入力してください。")]
+        return None
+    return day.isoformat()
+
+
+def asked_selection(consultation: Consultation, kind, topic, channel, *, topic_by: str = "id",
+                    date_from=None, date_to=None) -> Selection:
     """What the run form and the API ask for, checked: a kind, a topic of this consultation (by its
-    id on the form, its slug in the API; empty: all) and a channel of its kind (empty: all).
+    id on the form, its slug in the API; empty: all), a channel of its kind (empty: all) and a
+    period of received dates (JST, both included; either end may be open).
     Raises InvalidInput with a message per field."""
     errors: dict[str, list] = {}
     if kind not in RUN_KINDS:
@@ -80,9 +106,12 @@ def asked_selection(consultation: Consultation, kind, topic, channel, *, topic_b
             errors["topic"] = [_l("この意見募集の審議事項から選んでください。")]
     if channel not in (None, "") and channel not in shown_channels(consultation):
         errors["channel"] = [_l("この意見募集の提出方法から選んでください。")]
+    first, last = _day(date_from, "from", errors), _day(date_to, "to", errors)
+    if first and last and first > last:
+        errors["to"] = [_l("期間の終わりが始まりより前になっています。")]
     if errors:
         raise InvalidInput(errors)
-    return Selection(topic_id=topic_id, channel=channel or None)
+    return Selection(topic_id=topic_id, channel=channel or None, date_from=first, date_to=last)
 
 
 def text_input(consultation: Consultation, selection: Selection) -> list[tuple[int, str]]:
@@ -93,6 +122,7 @@ def text_input(consultation: Consultation, selection: Selection) -> list[tuple[i
         q = q.where(Comment.topic_id == selection.topic_id)
     if selection.channel:
         q = q.where(Comment.channel == selection.channel)
+    q = q.where(*selection.received(Comment.created_at_utc))
     return [(cid, body) for cid, body in db.session.execute(q.order_by(Comment.id))]
 
 
@@ -104,7 +134,7 @@ def vote_input(consultation: Consultation, selection: Selection) -> tuple[list[t
     proposal_ids = list(db.session.scalars(q.order_by(Proposal.id)))
     votes = [(pid, prop, VOTE_VALUE[value]) for pid, prop, value in db.session.execute(
         select(Vote.participant_id, Vote.proposal_id, Vote.value)
-        .where(Vote.proposal_id.in_(proposal_ids)).order_by(Vote.participant_id, Vote.proposal_id))]
+        .where(Vote.proposal_id.in_(proposal_ids), *selection.received(Vote.created_at_utc)).order_by(Vote.participant_id, Vote.proposal_id))]
     return votes, proposal_ids
 
 

@@ -54,6 +54,10 @@ def settings_text(run: AnalysisRun) -> str:
     topic_id = asked.get("selection", {}).get("topic_id")
     topic = db.session.get(Topic, topic_id) if topic_id else None
     scope = _l("審議事項%(n)dの提案", n=topic.number) if topic is not None else _l("すべての提案")
+    chosen = asked.get("selection", {})
+    if chosen.get("date_from") or chosen.get("date_to"):
+        scope = _l("%(scope)s（%(start)s〜%(end)sの賛否）", scope=scope, start=chosen.get("date_from") or "",
+                   end=chosen.get("date_to") or "")
     summary = run.summary
     return str(_l("%(scope)s、賛否%(v)d件以上（提案がそれより少なければすべて）の参加者、グループ数%(a)d〜%(b)dから"
                   "%(k)dを選択（シルエット係数 %(s).2f、乱数の種 %(seed)d）",

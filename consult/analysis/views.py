@@ -53,9 +53,10 @@ def runs_page():
     consultation = current_consultation()
     if request.method == "GET":
         return _render_runs(consultation, {"kind": "text"})
-    values = {name: request.form.get(name, "") for name in ("kind", "topic", "channel")}
+    values = {name: request.form.get(name, "") for name in ("kind", "topic", "channel", "from", "to")}
     try:
-        selection = runs.asked_selection(consultation, values["kind"], values["topic"], values["channel"])
+        selection = runs.asked_selection(consultation, values["kind"], values["topic"], values["channel"],
+                                         date_from=values["from"], date_to=values["to"])
     except InvalidInput as exc:
         return _render_runs(consultation, values, exc.errors, 400)
     try:

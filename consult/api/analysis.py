@@ -42,7 +42,8 @@ def _run_json(run: AnalysisRun, slugs: dict[int, str]) -> dict:
         "input_count": run.input_count,
         "created_at": _iso(run.created_at_utc), "started_at": _iso(run.started_at_utc),
         "finished_at": _iso(run.finished_at_utc),
-        "selection": {"topic": slugs.get(selection.get("topic_id")), "channel": selection.get("channel")},
+        "selection": {"topic": slugs.get(selection.get("topic_id")), "channel": selection.get("channel"),
+                      "from": selection.get("date_from"), "to": selection.get("date_to")},
         "settings": settings, "summary": run.summary, "versions": run.package_versions,
         "error": {"code": run.error_code, "message": run.error_message} if run.state == "failed" else None,
         "url": url_for("api.analysis_run", run_id=run.id, _external=True),
@@ -171,7 +172,7 @@ def analysis_start():
         kind = data.get("kind", "text")
         try:
             selection = runs.asked_selection(consultation, kind, data.get("topic"), data.get("channel"),
-                                             topic_by="slug")
+                                             topic_by="slug", date_from=data.get("from"), date_to=data.get("to"))
         except InvalidInput as exc:
             errors = {**exc.errors, **errors}
         if errors:

@@ -92,8 +92,10 @@ SCHEMAS = {
         "created_at": {"type": "string", "format": "date-time"}, "started_at": _nullable_time,
         "finished_at": _nullable_time,
         "selection": _obj({"topic": {**_nullable_str, "description": "a topic's slug; null: every topic"},
-                           "channel": {**_nullable_str, "description": "null: every channel"}}),
-        "settings": {**_any_object, "description": "what was asked: selection (topic_id, channel) and engine "
+                           "channel": {**_nullable_str, "description": "null: every channel"},
+                           "from": {**_nullable_str, "format": "date", "description": "first JST day; null: open"},
+                           "to": {**_nullable_str, "format": "date", "description": "last JST day; null: open"}}),
+        "settings": {**_any_object, "description": "what was asked: selection (topic_id, channel, date_from, date_to) and engine "
                                                    "settings (seed …), as stored with the run"},
         "summary": {**_any_object, "description": "figures of the whole run: seconds per stage, silhouette, "
                                                   "k, copy-paste campaigns (text), consensus / divisive (votes)"},
@@ -126,6 +128,10 @@ SCHEMAS = {
     "NewRun": _obj({"kind": {"enum": list(RUN_KINDS), "default": "text"},
                     "topic": {**_nullable_str, "description": "a topic's slug; absent or null: every topic"},
                     "channel": {**_nullable_str, "description": "a channel of the consultation's kind"},
+                    "from": {**_nullable_str, "format": "date",
+                             "description": "only what was received on or after this day (JST)"},
+                    "to": {**_nullable_str, "format": "date",
+                           "description": "only what was received on or before this day (JST)"},
                     "seed": {"type": ["integer", "null"], "minimum": 0, "maximum": 2**31 - 1}}, []),
     "RunExport": {**_any_object, "description": "the document `flask analysis export --format json` writes "
                                                 "(schema, run, groups with members, coordinates); "

@@ -36,8 +36,8 @@ def test_the_cli_runs_an_analysis_and_keeps_what_made_it(demo, runner):
     comments = db.session.scalar(select(func.count(Comment.id)).where(
         Comment.topic.has(consultation_id=demo.id), Comment.status != "hidden"))
     assert run.input_count == comments and 60 < comments <= 80
-    assert run.settings["engine"] == {"seed": 3} and run.settings["selection"] == {"topic_id": None,
-                                                                                   "channel": None}
+    assert run.settings["engine"] == {"seed": 3} and run.settings["selection"] == {
+        "topic_id": None, "channel": None, "date_from": None, "date_to": None}
     assert {"numpy", "scikit-learn"} <= set(run.package_versions)
     # Every comment has its place: a group (or excluded) and a point on the map.
     points = db.session.scalars(select(AnalysisPoint).where(AnalysisPoint.run_id == run.id)).all()

@@ -178,8 +178,9 @@ def test_a_topic_and_channel_are_asked_by_slug_and_code(demo, staff, queued, com
     response = client.post(RUNS, json={"kind": "text", "topic": topic.slug, "channel": "web"})
     assert response.status_code == 202, response.get_json()
     body = response.get_json()
-    assert body["selection"] == {"topic": topic.slug, "channel": "web"}
-    assert body["settings"]["selection"] == {"topic_id": topic.id, "channel": "web"}
+    assert body["selection"] == {"topic": topic.slug, "channel": "web", "from": None, "to": None}
+    assert body["settings"]["selection"] == {"topic_id": topic.id, "channel": "web", "date_from": None,
+                                             "date_to": None}
     assert body["input_count"] == db.session.scalar(select(func.count(Comment.id)).where(
         Comment.topic_id == topic.id, Comment.channel == "web", Comment.status != "hidden"))
 
