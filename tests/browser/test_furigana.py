@@ -1,6 +1,11 @@
 """Furigana as a citizen turns it on: readings over the kanji, read once by a screen reader, axe clean."""
 
 import pytest
+from sqlalchemy import select
+
+from consult.consultation.models import Topic
+from consult.extensions import db
+from consult.language_versions.models import LanguageVersion
 
 from tests.browser.a11y import violations
 from tests.browser.conftest import server  # noqa: F401  (a fixture)
@@ -31,3 +36,18 @@ def test_furigana_switch_readings_and_the_accessibility_tree(server, request, de
     assert violations(page) == []
     page.locator("a[href^=\"/furigana?on=0\"]").click()  # its name has a reading too
     assert page.locator("ruby").count() == 0
+
+
+def test_the_easy_japanese_switch_shows_the_staff_version_and_stays_accessible(app, server, desktop):  # noqa: F811
+    topic = db.session.scalar(select(Topic).where(Topic.slug == "roles"))
+    db.session.add(LanguageVersion(consultation_id=topic.consultation_id, target_type="topic", target_id=topic.id,
+                                   language="easy", title="くやくしょの しごとに ついて", body=""))
+    db.session.commit()
+    page = desktop
+    page.goto(server + HOME)
+    page.get_by_role("link", name="やさしい日本語").click()
+    page.goto(server + HOME + "topics/roles")
+    assert page.get_by_role("heading", level=1).inner_text() == "くやくしょの しごとに ついて"
+    assert violations(page) == []
+    page.get_by_role("link", name="ふりがなをつける").click()  # both together
+    assert violations(page) == []
