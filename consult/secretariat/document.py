@@ -22,7 +22,10 @@ from sqlalchemy import select
 
 from ..consultation.models import Consultation, Meeting, Proposal, Topic
 from ..core.codes import CHANNELS_BY_KIND as _BY_KIND, VOTE_VALUES
+from ..core.errors import InvalidInput
+from ..core.fields import parse_date
 from ..core.labels import channel_labels, all_response_category_labels, verdict_labels, vote_labels
+from ..core.text import has_forbidden_characters, nfkc
 from ..extensions import db
 from ..i18n import approximate_date, to_jst, utcnow, wareki
 from . import charts, stats
@@ -134,6 +137,7 @@ class Document:
     vote_groups: VoteGroupsPart | None = None
     group_traces: dict[int, GroupTrace] = field(default_factory=dict)  # opinion group id → its run
     channels: tuple[str, ...] = CHANNELS  # the columns: the deliberation's, and "imported" if it holds any
+    number: str = ""  # 資料番号 as staff give it (資料2, 資料1-3); "" prints 「資料」
 
     @property
     def made_on_text(self) -> str:
@@ -151,7 +155,35 @@ def _short_quote(text: str) -> str:
     return text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX - 1] + "…"
 
 
-def build(f: ReviewFilter, *, with_charts: bool = True) -> Document:
+NUMBER_MAX = 20
+
+
+@dataclass(frozen=True)
+class Heading:
+    """What staff choose for the document's head: the date it bears and its 資料番号."""
+
+    made_on: date | None = None  # None: today in JST
+    number: str = ""
+
+
+def read_heading(args) -> Heading:
+    """The head's choices from the query (``made_on``, ``number``); InvalidInput names a wrong one."""
+    errors: dict[str, list] = {}
+    raw_day = (args.get("made_on") or "").strip()
+    made_on = parse_date(raw_day) if raw_day else None
+    if raw_day and made_on is None:
+        errors["made_on"] = [_l("作成日は 2014-10-20 のように年-月-日で入力してください。")]
+    elif made_on is not None and made_on.year < 1989:
+        errors["made_on"] = [_l("作成日は平成元年（1989年）以降の日付にしてください。")]
+    number = (args.get("number") or "").strip()
+    if len(nfkc(number)) > NUMBER_MAX or has_forbidden_characters(number):
+        errors["number"] = [_l("資料番号は%(n)d文字以内で入力してください（例：資料2）。", n=NUMBER_MAX)]
+    if errors:
+        raise InvalidInput(errors)
+    return Heading(made_on, number)
+
+
+def build(f: ReviewFilter, *, with_charts: bool = True, heading: Heading = Heading()) -> Document:
     consultation = db.session.get(Consultation, f.consultation_id)
     meeting = db.session.scalar(select(Meeting).where(Meeting.consultation_id == consultation.id,
                                                       Meeting.kind == "meeting", Meeting.number == 5))
@@ -189,7 +221,8 @@ def build(f: ReviewFilter, *, with_charts: bool = True) -> Document:
         parts.append(part)
     people = stats.profiles(f)
     rep = stats.representativeness(f, people)
-    document = Document(consultation=consultation, meeting=meeting, made_on=to_jst(utcnow()).date(),
+    document = Document(consultation=consultation, meeting=meeting,
+                        made_on=heading.made_on or to_jst(utcnow()).date(), number=heading.number,
                         filters=f.describe(), totals=stats.totals(f, people), representativeness=rep, topics=parts,
                         channels=columns)
     if with_charts:
@@ -221,6 +254,8 @@ def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
     s.ws.write_string(0, 0, doc.consultation.title, book.title)
     s.row = 1
     s.write([str(_l("市民意見の集計結果")), str(_l("第5回検討会 資料")) + (f"（{doc.meeting_text}）" if doc.meeting else "")])
+    if doc.number:
+        s.write([str(_l("資料番号")), doc.number])
     s.write([str(_l("作成日")), doc.made_on_text])
     for label, value in doc.filters:
         s.write([str(label), value])

@@ -23,9 +23,14 @@ def review_document_xlsx():
     consultation, f, errors = filter_or_errors()
     if f is None:
         return filter_error_page("secretariat/document.html", consultation, errors, doc=None)
+    try:
+        heading = document.read_heading(request.args)
+    except InvalidInput as exc:
+        return render_template("secretariat/document.html", consultation=consultation, f=f, values=f.values(),
+                               errors=exc.errors, options=filter_options(consultation.id), doc=None), 422
     # Recorded first and committed at once: on SQLite a GET holds no write lock, so its write comes early.
     exports.record_export(current_user, "document_xlsx", f)
-    doc = document.build(f, with_charts=False)
+    doc = document.build(f, with_charts=False, heading=heading)
     fh = tempfile.TemporaryFile()
     document.write_document_workbook(fh, doc)
     return exports.download(exports.file_chunks(fh), exports.filename("review-document", "xlsx"), exports.XLSX_TYPE)

@@ -448,7 +448,13 @@ def review_document():
     consultation, f, errors = filter_or_errors()
     if f is None:
         return filter_error_page("secretariat/document.html", consultation, errors, doc=None)
+    try:
+        heading = document.read_heading(request.args)
+    except InvalidInput as exc:
+        return render_template("secretariat/document.html", consultation=consultation, f=f, values=f.values(),
+                               errors=exc.errors, options=filter_options(consultation.id), doc=None), 422
     return render_template("secretariat/document.html", consultation=consultation, f=f, values=f.values(),
-                           errors={}, options=filter_options(consultation.id), doc=document.build(f),
+                           errors={}, options=filter_options(consultation.id), doc=document.build(f, heading=heading),
+                           heading=heading,
                            vote_labels=vote_labels(), verdicts=verdict_labels(),
                            ward_labels=dict(ward_choices()))

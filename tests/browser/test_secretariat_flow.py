@@ -227,11 +227,13 @@ def _check_printed_document(pdf: bytes) -> None:
         assert found, f"topic {number} is missing from the PDF"
         starts.append(found[0])
     assert starts == sorted(set(starts)) and starts[0] > 0
+    # Every page is numbered at its foot as a 資料 is: 「- n -」.
+    assert all(f"-{n}-" in text for n, text in enumerate(pages, 1)), [text[-12:] for text in pages]
     # The group with its answer and count; the moderated texts as published.
     assert _pdf_text(GROUP) in whole and _pdf_text(ANSWER) in whole and _pdf_text(SUMMARY) in whole
     assert _pdf_text(MASKED) in whole and PHONE not in whole and "当社" not in whole
     # The print stylesheet hides the site's and the staff's navigation and the screen-only parts.
-    for screen_only in ("本文へ移動", "職員用ページ", "ログアウト", "参考資料", "ご意見一覧", "書き出し", "資料に使う条件を変える",
+    for screen_only in ("本文へ移動", "職員用ページ", "ログアウト", "参考資料", "ご意見一覧", "書き出し", "資料に使う条件を変える", "資料の表紙",
                         "この条件で表示", "このサイトは熊本市"):
         assert _pdf_text(screen_only) not in whole, screen_only
 
