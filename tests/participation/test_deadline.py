@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from consult.consultation.services import current_consultation
 from consult.extensions import db
-from consult.i18n import deadline, utcnow
+from consult.i18n import deadline, jst_day_start_utc, to_jst, utcnow
 from consult.participation.models import Comment, Vote
 from consult.seed.demo import give_demo_period
 from tests.conftest import confirm_and_submit
@@ -48,7 +48,10 @@ def _close_in(delta: timedelta):
 
 
 def test_home_topic_and_form_show_the_deadline(client):
-    _close_in(timedelta(days=10, hours=1))
+    # 23:59 JST ten JST days from now, so the count is 10 whatever hour the suite runs at
+    # (a fixed "now + 10 days 1 hour" read 11 days when run after 23:00 JST).
+    last_day = to_jst(utcnow()).date() + timedelta(days=10)
+    _close_in(jst_day_start_utc(last_day) + timedelta(hours=23, minutes=59) - utcnow())
     for path in ("/c/kumamoto-ward-offices-h26/", "/c/kumamoto-ward-offices-h26/topics/roles", "/c/kumamoto-ward-offices-h26/topics/roles/comment"):
         html = client.get(path).get_data(as_text=True)
         assert "まで・あと10日" in html, path
