@@ -12,7 +12,7 @@ group came from. Their shapes are declared here, so the document says what it pr
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import IO, Any
 
 from blinker import Namespace
@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..consultation.models import Consultation, Meeting, Proposal, Topic
+from ..consultation.services import ward_choices
 from ..core.codes import CHANNELS_BY_KIND as _BY_KIND, VOTE_VALUES
 from ..core.errors import InvalidInput
 from ..core.fields import parse_date
@@ -28,7 +29,7 @@ from ..core.labels import channel_labels, all_response_category_labels, verdict_
 from ..core.text import has_forbidden_characters, nfkc
 from ..extensions import db
 from ..i18n import approximate_date, to_jst, utcnow, wareki
-from . import charts, stats
+from . import charts, figures, stats
 from .exports.sheets import write_representativeness
 from .exports.xlsx import Book
 from .filters import ReviewFilter
@@ -149,6 +150,22 @@ class Document:
             return ""
         return approximate_date(self.meeting.starts_on, self.meeting.month_part)
 
+    @property
+    def population_out_of_date(self) -> str:
+        """Why the wards' population does not fit the document's date ("" when it does): a base date
+        after the date the document bears, or more than one census (5 years) before it. Shown to
+        staff on the screen only, with a link to the wards' editor; the print states source and date."""
+        as_of = self.representativeness.population_as_of
+        if as_of is None or not self.representativeness.population_total:
+            return ""
+        if as_of > self.made_on:
+            return str(_l("人口の基準日（%(a)s）が資料の作成日（%(d)s）より後です。資料の時点の人口に直してください。",
+                          a=wareki(as_of), d=wareki(self.made_on)))
+        if self.made_on - as_of > timedelta(days=CENSUS_YEARS * 366):
+            return str(_l("人口の基準日（%(a)s）が資料の作成日（%(d)s）より%(y)d年以上前です。資料の時点の人口に直してください。",
+                          a=wareki(as_of), d=wareki(self.made_on), y=CENSUS_YEARS))
+        return ""
+
 
 def _short_quote(text: str) -> str:
     text = " ".join(text.split())
@@ -156,6 +173,7 @@ def _short_quote(text: str) -> str:
 
 
 NUMBER_MAX = 20
+CENSUS_YEARS = 5  # a census every five years: an older population is out of date for the document
 
 
 @dataclass(frozen=True)
@@ -254,6 +272,7 @@ def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
     s.ws.write_string(0, 0, doc.consultation.title, book.title)
     s.row = 1
     s.write([str(_l("市民意見の集計結果")), str(_l("第5回検討会 資料")) + (f"（{doc.meeting_text}）" if doc.meeting else "")])
+    s.write([str(_l("件名")), doc.consultation.title])
     if doc.number:
         s.write([str(_l("資料番号")), doc.number])
     s.write([str(_l("作成日")), doc.made_on_text])
@@ -268,6 +287,11 @@ def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
     s.write([str(_l("合計")), t.comments_total, t.participants_total, t.votes_total])
     s.blank()
     write_representativeness(s, doc.representativeness)
+    rep = doc.representativeness
+    if rep.population_source:
+        s.write([str(_l("人口の出典")), rep.population_source + (
+            str(_l("（%(d)s現在）", d=wareki(rep.population_as_of))) if rep.population_as_of else "")])
+    s.write([str(_l("判定の方法")), str(_l("参加者比の95%区間（Wilson）が人口比を含まないとき、多い・少ないと判定しています。"))])
 
     for part in doc.topics:
         topic = part.topic
@@ -289,17 +313,21 @@ def write_document_workbook(target: str | IO[bytes], doc: Document) -> None:
             for row in [*result.rows, result.total]:
                 s.write([row.label or str(_l("全体")), row.n, *[row.cells[v].k for v in VOTE_VALUES],
                          *[row.cells[v].share if row.n else "" for v in VOTE_VALUES]], formats=pf)
+            if result.total.n:  # the document's second line under 全体, as its own row
+                s.write([str(_l("95%信頼区間")), "", "", "", "",
+                         *[figures.ci(result.total.cells[v].interval) for v in VOTE_VALUES]])
             s.blank()
         s.write([str(_l("3. ご意見の概要と市の考え方"))], header=True)
         s.write(["No.", str(_l("意見の概要")), str(_l("件数")), str(_l("対応区分")), str(_l("市の考え方"))], header=True)
         for i, line in enumerate(part.groups, 1):
             g = line.group
             s.write([i, g.summary or g.title, line.count, categories.get(g.response_category or "", ""), g.answer])
-        s.write([str(_l("未分類")), "", part.ungrouped])
+        s.write([str(_l("グループに分類していないご意見")), "", part.ungrouped])
         s.blank()
         s.write([str(_l("4. 主なご意見（公開文）"))], header=True)
+        wards = dict(ward_choices())
         for q in part.quotes:
-            s.write([q.text])
+            s.write([q.text, wards.get(q.ward_code, q.ward_code), channels[q.channel]])
     if doc.vote_groups is not None:
         write_vote_groups_sheet(book, doc.vote_groups)
     book.close()

@@ -11,11 +11,11 @@ DOCUMENT = "/staff/c/kumamoto-ward-offices-h26/review/document"
 def test_the_chosen_date_and_number_are_printed(staff):
     client, _ = staff("secretariat")
     html = client.get(DOCUMENT + "?made_on=2014-10-20&number=資料2").get_data(as_text=True)
-    head = html.split('class="document__head"')[1].split("</header>")[0]
+    head = html.split('class="document__head')[1].split("</header>")[0]
     assert "平成26年10月20日" in head and "令和" not in head
     assert '<span lang="ja">資料2</span>' in head
     # Without a choice: today, and the plain label.
-    plain = client.get(DOCUMENT).get_data(as_text=True).split('class="document__head"')[1].split("</header>")[0]
+    plain = client.get(DOCUMENT).get_data(as_text=True).split('class="document__head')[1].split("</header>")[0]
     assert "令和" in plain and ">資料<" in plain
 
 
