@@ -1,7 +1,12 @@
-"""axe-core (WCAG 2.1 A and AA rules) on every public page, in Japanese and in English."""
+"""axe-core (WCAG 2.1 A and AA rules) on every public page: in Japanese, in English, and in
+やさしい日本語 with furigana (the staff's easy versions of every topic, section and proposal shown)."""
 
 import pytest
+from sqlalchemy import select
 
+from consult.consultation.models import Proposal, Section, Topic
+from consult.extensions import db
+from consult.language_versions.models import LanguageVersion
 from tests.browser.a11y import record, violations
 
 PUBLIC_PAGES = ["/?all=1", "/c/kumamoto-ward-offices-h26/", "/c/jichi-kihon-jorei-h26/",
@@ -21,15 +26,39 @@ OVERFLOWING = """() => [...document.querySelectorAll('body *')].filter(e => {
 }).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '')).slice(0, 5)"""
 
 
+def _easy_versions():
+    """A やさしい日本語 version of every topic, section and proposal, as staff would write them."""
+    for topic in db.session.scalars(select(Topic)):
+        db.session.add(LanguageVersion(consultation_id=topic.consultation_id, target_type="topic", target_id=topic.id,
+                                       language="easy", title=f"{topic.title}（やさしい にほんご）",
+                                       body="くやくしょの これからに ついて、みなさんの かんがえを ききます。"))
+        for section in db.session.scalars(select(Section).where(Section.topic_id == topic.id)):
+            db.session.add(LanguageVersion(consultation_id=topic.consultation_id, target_type="section",
+                                           target_id=section.id, language="easy", title="わかりやすい せつめい",
+                                           body="これは **だいじな** ところです。\n\n- ひとつめ\n- ふたつめ"))
+        for proposal in db.session.scalars(select(Proposal).where(Proposal.topic_id == topic.id)):
+            db.session.add(LanguageVersion(consultation_id=topic.consultation_id, target_type="proposal",
+                                           target_id=proposal.id, language="easy",
+                                           body="くやくしょが じぶんで きめられる ことを ふやします。"))
+    db.session.commit()
+
+
 @pytest.mark.parametrize("screen", ["phone", "desktop"])
-@pytest.mark.parametrize("lang", ["ja", "en"])
-def test_public_pages_have_no_axe_violations(server, request, lang, screen):
+@pytest.mark.parametrize("lang", ["ja", "en", "easy"])
+def test_public_pages_have_no_axe_violations(app, server, request, lang, screen):
     page = request.getfixturevalue(screen)
-    page.goto(f"{server}/lang?lang={lang}&next=/c/kumamoto-ward-offices-h26/")
+    page.goto(f"{server}/lang?lang={'ja' if lang == 'easy' else lang}&next=/c/kumamoto-ward-offices-h26/")
+    if lang == "easy":  # やさしい日本語 with furigana, as a reader who needs the one may want the other
+        _easy_versions()
+        page.goto(f"{server}/easy?on=1&next=/c/kumamoto-ward-offices-h26/")
+        page.goto(f"{server}/furigana?on=1&next=/c/kumamoto-ward-offices-h26/")
+        page.goto(f"{server}/c/kumamoto-ward-offices-h26/topics/roles")
+        assert page.get_by_role("heading", level=1).inner_text().replace("\n", "").endswith("（やさしい にほんご）")
+        assert page.locator("main ruby").count() > 0
     found = {}
     for path in PUBLIC_PAGES:
         page.goto(server + path)
-        assert page.evaluate("document.documentElement.lang") == lang
+        assert page.evaluate("document.documentElement.lang") == ("ja" if lang == "easy" else lang)
         problems = violations(page)
         if problems:
             found[path] = problems
