@@ -2,12 +2,15 @@
 
 Builds a throw-away SQLite database the way `make run` does (migrations, seed, demo data) plus a
 few workshops with notes and opinion groups (bench/populate.py, small), serves it with gunicorn on
-loopback, and photographs it with Debian's Chromium through Playwright. Nothing is fetched: the
-browser is /usr/bin/chromium (CHROMIUM overrides it). Writes docs/screenshots/*.png.
+loopback, and photographs it with Debian's Chromium through Playwright: phone (390 px) and desktop
+(1280 px) pages, the projector on a 1920×1080 screen, and the review document's printed pages (its
+PDF from Chromium, turned into images by poppler's pdftoppm). Nothing is fetched: the browser is
+/usr/bin/chromium (CHROMIUM overrides it). Writes docs/screenshots/*.png.
 """
 
 import os
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +28,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+DOCUMENT = "/staff/c/kumamoto-ward-offices-h26/review/document?made_on=2014-10-20&number=資料2"
+DOCUMENT_PAGES = (1, 2, 3)  # the cover, the overview, the first topic
 STAFF = "screenshots@example.jp"
 
 
@@ -93,8 +99,13 @@ def main() -> None:
             for name, target in [("phone-home", "/c/kumamoto-ward-offices-h26/"), ("phone-topic", "/c/kumamoto-ward-offices-h26/topics/counters"),
                                  ("phone-comment", "/c/kumamoto-ward-offices-h26/topics/counters/comment"),
                                  ("phone-pubcom-document", "/c/jichi-kihon-jorei-h26/topics/document#ch6-1-2-2"),
-                                 ("phone-pubcom-result", "/c/jichi-kihon-jorei-h26/results")]:
+                                 ("phone-pubcom-result", "/c/jichi-kihon-jorei-h26/results"),
+                                 ("phone-budgets", "/reference/budgets#chuo"),
+                                 ("phone-other-cities", "/reference/other-cities")]:
                 shoot(phone, base + target, name)
+            phone.goto(f"{base}/furigana?on=1&next=/c/kumamoto-ward-offices-h26/topics/roles")
+            shoot(phone, None, "phone-furigana")
+            phone.goto(f"{base}/furigana?on=0")
             phone.goto(f"{base}/w/{code}")
             phone.locator("input[name=table]").first.check()
             phone.get_by_role("button", name="参加する").click()
@@ -107,19 +118,44 @@ def main() -> None:
                                  ("desktop-pubcom-document", "/c/jichi-kihon-jorei-h26/topics/document"),
                                  ("desktop-pubcom-result", "/c/jichi-kihon-jorei-h26/results")]:
                 shoot(desktop, base + target, name)
-            desktop.goto(base + "/login")
-            desktop.get_by_label("メールアドレス").fill(STAFF)
-            desktop.get_by_label("パスワード").fill(password)
-            desktop.get_by_role("button", name="ログイン").click()
-            desktop.wait_for_load_state()
-            for name, target in [("desktop-projector", f"/staff/c/kumamoto-ward-offices-h26/workshops/{workshop_id}/projector"),
-                                 ("desktop-dashboard", "/staff/c/kumamoto-ward-offices-h26/review#matrix-h"),
+            sign_in(desktop, base, password)
+            for name, target in [("desktop-dashboard", "/staff/c/kumamoto-ward-offices-h26/review#matrix-h"),
                                  ("desktop-review-document", "/staff/c/kumamoto-ward-offices-h26/review/document"),
                                  ("desktop-pubcom-register", "/staff/c/jichi-kihon-jorei-h26/register/new"),
                                  ("desktop-analysis", "/staff/c/kumamoto-ward-offices-h26/analysis/1#map")]:
                 shoot(desktop, base + target, name)
+            document_pages(desktop, base + DOCUMENT)
+
+            projector = browser.new_context(**PROJECTOR, locale="ja-JP").new_page()
+            sign_in(projector, base, password)
+            shoot(projector, f"{base}/staff/c/kumamoto-ward-offices-h26/workshops/{workshop_id}/projector",
+                  "projector-1920x1080")
             browser.close()
     print(f"screenshots: written to {OUT.relative_to(ROOT)}/", file=sys.stderr)
+
+
+def sign_in(page, base: str, password: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("メールアドレス").fill(STAFF)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_load_state()
+
+
+def document_pages(page, url: str) -> None:
+    """The review document as it prints: Chromium's A4 PDF, some of its pages as images."""
+    if not shutil.which("pdftoppm"):
+        print("  (review document pages skipped: pdftoppm is missing, apt-get install poppler-utils)", file=sys.stderr)
+        return
+    page.goto(url)
+    pdf = page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "document.pdf"
+        source.write_bytes(pdf)
+        for number in DOCUMENT_PAGES:
+            subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", "-f", str(number), "-l", str(number),
+                            str(source), str(OUT / f"document-page-{number}")], check=True)
+            print(f"  document-page-{number}.png  (page {number} of the printed review document)", file=sys.stderr)
 
 
 def shoot(page, url: str | None, name: str) -> None:
