@@ -159,10 +159,10 @@ class Document:
         if as_of is None or not self.representativeness.population_total:
             return ""
         if as_of > self.made_on:
-            return str(_l("人口の基準日（%(a)s）が資料の作成日（%(d)s）より後です。資料の時点の人口に直してください。",
+            return str(_l("人口の基準日（%(a)s）が資料の作成日（%(d)s）より後です。作成日か区の人口を、資料の時点に合わせてください。",
                           a=wareki(as_of), d=wareki(self.made_on)))
         if self.made_on - as_of > timedelta(days=CENSUS_YEARS * 366):
-            return str(_l("人口の基準日（%(a)s）が資料の作成日（%(d)s）より%(y)d年以上前です。資料の時点の人口に直してください。",
+            return str(_l("人口の基準日（%(a)s）が資料の作成日（%(d)s）より%(y)d年以上前です。作成日か区の人口を、資料の時点に合わせてください。",
                           a=wareki(as_of), d=wareki(self.made_on), y=CENSUS_YEARS))
         return ""
 

@@ -18,8 +18,8 @@ from consult.auth.services import create_user
 from consult.consultation.models import Consultation
 from consult.extensions import db
 from tests.browser.a11y import violations
+from tests.browser.staff import PASSWORD, sign_in
 
-PASSWORD = "a long enough password"
 SLUG = "kumamoto-ward-offices-h26"
 RUN_TIMEOUT = 180_000  # ms: a run's process loads the tokeniser, then analyses the demo's 240 comments
 
@@ -31,13 +31,6 @@ def demo(app, runner):
     create_user("bunseki@example.jp", "secretariat", PASSWORD)
     db.session.remove()
 
-
-def sign_in(page, server, email):
-    page.goto(server + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/staff")
 
 
 def start_run(page, kind_label: str) -> int:

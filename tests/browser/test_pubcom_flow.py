@@ -16,8 +16,8 @@ from consult.participation.models import Comment
 from consult.pubcom.provisions import outline_text
 from consult.seed.loader import DATA_DIR
 from tests.browser.a11y import violations
+from tests.browser.staff import PASSWORD, sign_in
 
-PASSWORD = "a long enough password"
 SLUG = "pc-browser"
 PASSAGE = "解決に向けて合意形成に努める"
 SUBMITTER = "布告花子"
@@ -29,13 +29,6 @@ def _engine(database_url):
     return create_engine(url)
 
 
-def _sign_in(page, server):
-    page.goto(server + "/login")
-    page.locator("#email").fill("pubcom-staff@example.jp")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/staff")
-
 
 def _submit(page, name):
     with page.expect_navigation():
@@ -46,7 +39,7 @@ def test_a_public_comment_from_creation_to_its_result(app, database_url, server,
     create_user("pubcom-staff@example.jp", "secretariat", PASSWORD)
     page = desktop
     page.set_default_timeout(15_000)
-    _sign_in(page, server)
+    sign_in(page, server, "pubcom-staff@example.jp")
 
     # Create it in the browser and import its document.
     page.get_by_role("link", name="新しい意見募集を作る").click()

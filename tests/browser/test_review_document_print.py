@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from consult.auth.services import create_user
-from tests.browser.test_secretariat_flow import PASSWORD, _pdf_text, sign_in
+from tests.browser.staff import PASSWORD, sign_in
+from tests.browser.test_secretariat_flow import _pdf_text
 
 DOCUMENT = "/staff/c/kumamoto-ward-offices-h26/review/document?made_on=2014-10-20&number=資料2"
 A4_POINTS = (595, 842)  # 210 × 297 mm

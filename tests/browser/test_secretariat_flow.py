@@ -21,9 +21,9 @@ from consult.consultation.models import Consultation
 from consult.extensions import db
 from consult.secretariat.models import OpinionGroup
 from tests.browser.a11y import violations
+from tests.browser.staff import PASSWORD, sign_in
 from tests.secretariat.conftest import comment, vote  # noqa: F401  (fixtures)
 
-PASSWORD = "a long enough password"
 # The four seeded topics (consult/seed/data/topics.toml).
 TOPICS = {1: "区役所・本庁の責務、役割", 2: "区役所と本庁の役割分担、連携",
           3: "区役所等におけるまちづくりの取り組み、体制、支援の在り方", 4: "区役所等における行政窓口の在り方"}
@@ -39,14 +39,6 @@ CSV_HEADER = ["受付番号", "審議事項番号", "審議事項", "節", "提�
               "状態", "原文", "公開文", "非公開の理由", "受付日時（日本時間）", "公開日時（日本時間）",
               "確認日時（日本時間）", "デモデータ"]
 
-
-def sign_in(page, server, email):
-    """Staff sign in at /login (in either language: the fields are found by id)."""
-    page.goto(server + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/staff")
 
 
 # A CJK font's glyph shared by two characters may map back to the other one in the PDF's

@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 from consult.auth.services import create_user
 from tests.browser.a11y import record, violations
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.staff import PASSWORD, sign_in
 
-PASSWORD = "a long enough password"
 
 
 @pytest.fixture
@@ -35,15 +35,6 @@ def open_page(browser):
     for context in contexts:
         context.close()
 
-
-def sign_in(page, server, email, lang="ja"):
-    page.goto(server + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form.stack button[type=submit]").click()
-    page.wait_for_url("**/staff")
-    if lang != "ja":
-        page.goto(f"{server}/lang?lang={lang}&next=/staff")
 
 
 def submit(page, locator, key=None):
