@@ -5,6 +5,7 @@
 
 import os
 import secrets
+from fnmatch import fnmatch
 from pathlib import Path
 
 from flask import Flask
@@ -79,12 +80,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _warm_up(app: Flask) -> None:
-    """Compile every template and load each language's catalogue now, in each worker before it
-    takes requests, rather than in its first requests: those cost 40–120 ms of CPU each and, at a
+    """Compile the templates that a crowd opens at once (a workshop's hall joining, config
+    WARM_TEMPLATES) and load each language's catalogue now, in each worker before it takes
+    requests, rather than in its first requests: those cost 40–120 ms of CPU each and, at a
     workshop's start, every phone waits behind them (bench/RESULTS.md, the 300-phone workshop).
-    No database is touched (workers open their connections after the fork)."""
+    Not every template: that would add seconds to each worker's start. No database is touched
+    (workers open their connections after the fork)."""
     configure_mappers()
-    for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
+    patterns = app.config["WARM_TEMPLATES"]
+    for name in app.jinja_env.list_templates(filter_func=lambda n: any(fnmatch(n, p) for p in patterns)):
         app.jinja_env.get_template(name)
     for language in app.config["LANGUAGES"]:
         with app.test_request_context("/"), force_locale(language):
