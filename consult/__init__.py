@@ -5,9 +5,12 @@
 
 import os
 import secrets
+from fnmatch import fnmatch
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import force_locale, get_translations
+from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, database, edge, errors, i18n, pagecache, security, signing
@@ -71,7 +74,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     pagecache.init_app(app)
     cli.init_app(app)
+    if app.config["WARM_UP"] if app.config["WARM_UP"] is not None else not app.testing:
+        _warm_up(app)
     return app
+
+
+def _warm_up(app: Flask) -> None:
+    """Compile the templates that a crowd opens at once (a workshop's hall joining, config
+    WARM_TEMPLATES) and load each language's catalogue now, in each worker before it takes
+    requests, rather than in its first requests: those cost 40–120 ms of CPU each and, at a
+    workshop's start, every phone waits behind them (bench/RESULTS.md, the 300-phone workshop).
+    Not every template: that would add seconds to each worker's start. No database is touched
+    (workers open their connections after the fork)."""
+    configure_mappers()
+    patterns = app.config["WARM_TEMPLATES"]
+    for name in app.jinja_env.list_templates(filter_func=lambda n: any(fnmatch(n, p) for p in patterns)):
+        app.jinja_env.get_template(name)
+    for language in app.config["LANGUAGES"]:
+        with app.test_request_context("/"), force_locale(language):
+            get_translations()
 
 
 def _normalise_db_url(url: str) -> str:

@@ -33,6 +33,10 @@ class DefaultConfig:
     PAGE_CACHE_ENABLED = True
     PAGE_CACHE_SIZE = 256  # pages per process (about 45 KB each)
     PAGE_CACHE_MAX_AGE = 300  # seconds: a bound for changes made outside the app (SQL, scripts)
+    # Compile these templates and load the catalogues when the app is made (consult/__init__.py);
+    # None: unless TESTING (each test makes an app of its own).
+    WARM_UP = None
+    WARM_TEMPLATES = ("base.html", "_macros.html", "workshops/phone*.html", "workshops/_*.html")
 
     # Published comments per page on a topic page, and the API's default and largest page.
     COMMENTS_PER_PAGE = 20

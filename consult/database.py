@@ -1,6 +1,6 @@
 """Database engine settings that differ by backend, and the health check."""
 
-from flask import Flask, has_request_context, jsonify, request
+from flask import Flask, g, has_request_context, jsonify, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
@@ -11,6 +11,13 @@ from .extensions import db
 # once, ignoring the busy timeout. Reads keep a deferred BEGIN, so pages never wait for writers;
 # so does work outside requests (the CLI, tests), which runs alone.
 _READ_METHODS = ("GET", "HEAD", "OPTIONS")
+_READS_ONLY = "_db_reads_only"
+
+
+def reads_only() -> None:
+    """What is left of this request only reads (e.g. a refused POST rendering its form again):
+    its next transaction begins deferred, so the page is not rendered holding the write lock."""
+    g.setdefault(_READS_ONLY, True)
 
 
 def init_app(app: Flask) -> None:
@@ -38,7 +45,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        writing = has_request_context() and request.method not in _READ_METHODS
+        writing = has_request_context() and request.method not in _READ_METHODS and _READS_ONLY not in g
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 

@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from consult.consultation.models import Consultation, Topic
 from consult.consultation.services import current_consultation
 from consult.extensions import db
 from consult.i18n import to_jst, utcnow
 from consult.participation.models import Comment, Vote
-from consult.participation.services import cast_vote, remember_profile
+from consult.participation.services import cast_vote, received_comment, remember_profile
 from consult.secretariat import stats
 from consult.secretariat.filters import ReviewFilter, parse_filter
 
@@ -84,6 +85,17 @@ def random_participation(app, participant, topic, comment):
     some[3].participant_id = None
     for c in some[4:]:
         db.session.delete(c)
+    db.session.commit()
+    # Participants are site-wide, their channel bits too: some also wrote in the other consultation,
+    # through a channel they did not use here, and one wrote only there.
+    here = current_consultation()
+    other = db.session.scalar(select(Topic).join(Consultation, Consultation.id == Topic.consultation_id)
+                              .where(Consultation.id != here.id).order_by(Topic.id))
+    elsewhere = rng.sample(people, 6) + [participant("kita", "business", "60s")]
+    for p in elsewhere:
+        db.session.add(received_comment(other.consultation, "ほかの意見募集へのご意見です。", channel="paper",
+                                        topic_id=other.id, participant_id=p.id, ward_code=p.ward_code or "chuo",
+                                        relation=p.relation, age_band=p.age_band))
     db.session.commit()
     return people
 

@@ -173,24 +173,27 @@ def _channel_bit(column):
     return case(CHANNEL_BITS, value=column, else_=0)
 
 
-def _cohort(f: ReviewFilter):
-    """(pid, channel) of every participant with a matching comment or vote, without repeats."""
+def _cohort(f: ReviewFilter, only: list[int] | None = None):
+    """(pid, channel) of every participant with a matching comment or vote, without repeats;
+    of the participants ``only``, if given."""
     comments = select(Comment.participant_id.label("pid"), Comment.channel.label("channel")).where(
         Comment.participant_id.is_not(None), *f.comment_conditions())
     votes = f.vote_base(Vote.participant_id.label("pid"), Vote.channel.label("channel"))
+    if only is not None:
+        comments, votes = comments.where(Comment.participant_id.in_(only)), votes.where(Vote.participant_id.in_(only))
     return union(comments, votes).subquery("cohort")
 
 
-def _people_live(f: ReviewFilter):
+def _people_live(f: ReviewFilter, only: list[int] | None = None):
     """(participant, CHANNEL_BITS of the channels they took part through), from the cohort."""
-    cohort = _cohort(f)
+    cohort = _cohort(f, only)
     bits = (select(cohort.c.pid, func.sum(_channel_bit(cohort.c.channel)).label("bits"))
             .group_by(cohort.c.pid).subquery("bits"))
     return (select(Participant.ward_code, Participant.relation, Participant.age_band, bits.c.bits)
             .join(bits, bits.c.pid == Participant.id))
 
 
-def _people_from_vote_channels(f: ReviewFilter):
+def _people_from_vote_channels(f: ReviewFilter, elsewhere: list[int]):
     """The same rows, with the vote side read from Participant.vote_channels instead of the votes."""
     comment_bits = (select(Comment.participant_id.label("pid"),
                            func.sum(distinct(_channel_bit(Comment.channel))).label("bits"))
@@ -202,11 +205,46 @@ def _people_from_vote_channels(f: ReviewFilter):
     return (select(Participant.ward_code, Participant.relation, Participant.age_band,
                    voted.op("|")(func.coalesce(comment_bits.c.bits, 0)).label("bits"))
             .outerjoin(comment_bits, comment_bits.c.pid == Participant.id)
-            .where(or_(voted != 0, comment_bits.c.bits.is_not(None))))
+            .where(or_(voted != 0, comment_bits.c.bits.is_not(None)), Participant.id.not_in(elsewhere)))
 
 
 def _single_consultation() -> bool:
     return db.session.scalar(select(func.count()).select_from(Consultation)) <= 1
+
+
+# Above this many participants who took part elsewhere, the live count is the cheaper one.
+ELSEWHERE_MAX = 5000
+
+
+def _elsewhere(consultation_id: int) -> list[int] | None:
+    """Participants who voted or commented in another consultation: their vote and comment
+    channel bits (kept site-wide, participants belong to no consultation) may stand for that one,
+    so their figures are counted live. None when there are too many for that to pay."""
+    if _single_consultation():
+        return []
+    other = select(Topic.id).where(Topic.consultation_id != consultation_id)
+    voters = (select(Vote.participant_id).join(Proposal, Proposal.id == Vote.proposal_id)
+              .where(Proposal.topic_id.in_(other)))
+    writers = select(Comment.participant_id).where(Comment.topic_id.in_(other), Comment.participant_id.is_not(None))
+    ids = db.session.scalars(union(voters, writers).limit(ELSEWHERE_MAX + 1)).all()
+    return ids if len(ids) <= ELSEWHERE_MAX else None
+
+
+def _grouped(people) -> dict:
+    people = people.subquery("people")
+    rows = db.session.execute(
+        select(people.c.ward_code, people.c.relation, people.c.age_band, people.c.bits, func.count())
+        .group_by(people.c.ward_code, people.c.relation, people.c.age_band, people.c.bits)).all()
+    return {(w, r, a, int(bits)): n for w, r, a, bits, n in rows}
+
+
+def _add(groups: dict, more: dict, sign: int = 1) -> dict:
+    for key, n in more.items():
+        if left := groups.get(key, 0) + sign * n:
+            groups[key] = left
+        else:
+            groups.pop(key, None)
+    return groups
 
 
 @dataclass
@@ -253,14 +291,25 @@ def _profiles_from_channels(f: ReviewFilter) -> Profiles:
 
 def profiles(f: ReviewFilter) -> Profiles:
     """Who took part: a participant with a matching comment or vote, by profile and channels."""
-    fast = f.vote_channels_answer and _single_consultation()
-    if fast and f.status == "active" and not f.ward:  # a comment's ward is its own, not the profile's
-        return _profiles_from_channels(f)
-    people = (_people_from_vote_channels(f) if fast else _people_live(f)).subquery("people")
-    rows = db.session.execute(
-        select(people.c.ward_code, people.c.relation, people.c.age_band, people.c.bits, func.count())
-        .group_by(people.c.ward_code, people.c.relation, people.c.age_band, people.c.bits)).all()
-    return Profiles({(w, r, a, int(bits)): n for w, r, a, bits, n in rows})
+    elsewhere = _elsewhere(f.consultation_id) if f.vote_channels_answer else None
+    if elsewhere is None:
+        return Profiles(_grouped(_people_live(f)))
+    # Participants who took part in another consultation too: counted live, the rest from their bits.
+    live = _grouped(_people_live(f, elsewhere)) if elsewhere else {}
+    if f.status == "active" and not f.ward:  # a comment's ward is its own, not the profile's
+        groups = _profiles_from_channels(f).groups
+        if elsewhere:
+            mask = CHANNEL_BITS[f.channel] if f.channel else sum(CHANNEL_BITS.values())
+            counted: dict = {}
+            for w, r, a, voted, commented in db.session.execute(
+                    select(Participant.ward_code, Participant.relation, Participant.age_band,
+                           Participant.vote_channels, Participant.comment_channels)
+                    .where(Participant.id.in_(elsewhere))):
+                if bits := (voted | commented) & mask:
+                    counted[(w, r, a, bits)] = counted.get((w, r, a, bits), 0) + 1
+            _add(groups, counted, -1)
+        return Profiles(_add(groups, live))
+    return Profiles(_add(_grouped(_people_from_vote_channels(f, elsewhere)), live))
 
 
 @dataclass

@@ -6,20 +6,24 @@ code of a closed workshop 410; a note or dot sent after the close 410 (the note'
 back, so that nothing typed is lost).
 """
 
+import secrets
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...consultation.services import live_proposals, ward_choices
 from ...core.errors import InvalidInput, NotAccepting
 from ...core.labels import age_band_labels, relation_labels
+from ...database import reads_only
 from ...extensions import db
-from ...participation.identity import current_participant, ensure_participant
+from ...participation.identity import current_participant, current_public_id, ensure_participant, remember
 from ...participation.services import new_submission_key
 from ...ratelimit import public_write
 from .. import bp
 from ..models import Workshop
 from ..services.common import NOTE_MAX, find_by_code, normalise_code, table_of, topic_of
-from ..services.phone import dot_state, join_workshop, post_note, remove_dot, seat_of, spend_dot
+from ..services.phone import BudgetExhausted, dot_state, join_workshop, post_note, remove_dot, seat_of, spend_dot
+from ..services.phone_writes import Fallback, dot_by_code, join_by_code, note_by_code
 from ..services.queries import workshop_notes
 
 PHONE_NOTE_FIELDS = ("topic", "body")
@@ -109,6 +113,15 @@ def phone(code: str):
 @bp.route("/w/<code>/join", methods=["POST"])
 @public_write("RATE_LIMIT_NOTES")
 def phone_join(code: str):
+    # The plain case in Core statements (services/phone_writes.py); anything else the ORM way below.
+    try:
+        made = join_by_code(code, current_public_id(), request.form, secrets.token_hex(16))
+    except Fallback:
+        db.session.rollback()
+    else:
+        if made:
+            remember(made)
+        return redirect(url_for(".phone", code=code), code=303)
     workshop, page = _phone_workshop(code)
     if page:
         return page
@@ -117,6 +130,7 @@ def phone_join(code: str):
         join_workshop(workshop, ensure_participant(), request.form)
     except InvalidInput as exc:
         db.session.rollback()
+        reads_only()
         values = {k: request.form.get(k, "") for k in ("table", "ward", "relation", "age_band")}
         return _render_join(workshop, values, exc.errors, 422)
     except NotAccepting:
@@ -127,16 +141,24 @@ def phone_join(code: str):
 @bp.route("/w/<code>/notes", methods=["POST"])
 @public_write("RATE_LIMIT_NOTES")
 def phone_note(code: str):
+    key = request.form.get("submission_key", "")
+    key = key if 16 <= len(key) <= 64 else None
+    try:
+        receipt = note_by_code(code, current_public_id(), request.form, key)
+    except Fallback:
+        db.session.rollback()
+    else:
+        flash(_("付箋を送りました（受付番号 %(no)s）。", no=receipt.receipt_no), "success")
+        return redirect(url_for(".phone", code=code, _anchor="note-form"), code=303)
     workshop, participant, seat, page = _seated_phone(code)
     if page:
         return page
-    key = request.form.get("submission_key", "")
-    key = key if 16 <= len(key) <= 64 else None
     code = workshop.join_code  # read before the commit: nothing to reload afterwards
     try:
         receipt = post_note(workshop, participant, request.form, submission_key=key, seat=seat)
     except InvalidInput as exc:
         db.session.rollback()
+        reads_only()
         values = {k: request.form.get(k, "") for k in PHONE_NOTE_FIELDS}
         return _render_phone(workshop, participant, seat, values, exc.errors, 422)
     except NotAccepting:
@@ -176,19 +198,35 @@ def phone_dots(code: str):
 @bp.route("/w/<code>/dots", methods=["POST"])
 @public_write("RATE_LIMIT_NOTES")
 def phone_dot(code: str):
+    args = _dots_args(request.form)
+    target = request.form.get("target", "")
+    try:
+        created, left = dot_by_code(code, current_public_id(), target, _int_arg("slot"))
+    except (Fallback, BudgetExhausted) as exc:
+        db.session.rollback()
+        refused = exc if isinstance(exc, BudgetExhausted) else None
+    else:
+        return _dot_placed(code, created, left, target, args)
+    if refused is not None:  # every dot spent: the dots page again, with the number left
+        reads_only()
+        workshop, participant, seat, page = _seated_phone(code)
+        return page or _render_dots(workshop, participant, seat, refused.errors, 422, args)
     workshop, participant, seat, page = _seated_phone(code)
     if page:
         return page
-    args = _dots_args(request.form)
-    target = request.form.get("target", "")
     code = workshop.join_code
     try:
         _dot, created, left = spend_dot(workshop, participant, target, _int_arg("slot"), seat=seat)
     except InvalidInput as exc:
         db.session.rollback()
+        reads_only()
         return _render_dots(workshop, participant, seat, exc.errors, 422, args)
     except NotAccepting:
         return _closed(workshop)
+    return _dot_placed(code, created, left, target, args)
+
+
+def _dot_placed(code: str, created: bool, left: int, target: str, args: dict):
     flash(_("ドットを貼りました。残りは%(left)d個です。", left=left) if created
           else _("このドットはすでに貼ってあります。残りは%(left)d個です。", left=left), "success")
     return redirect(url_for(".phone_dots", code=code, _anchor=f"target-{target}", **args), code=303)
