@@ -208,3 +208,29 @@ def test_public_base_url_for_the_qr_behind_a_proxy(app, staff, workshop):
     html = client.get(f"/staff/c/kumamoto-ward-offices-h26/workshops/{w.id}").get_data(as_text=True)
     assert f"https://consult.example.jp/w/{w.join_code}" in html
     assert str(qr_svg(f"https://consult.example.jp/w/{w.join_code}", "参加用QRコード")) in html
+
+
+BEYOND_AN_ID = ["2147483648", "9223372036854775808", "1" + "0" * 40, "１２", "0x10", " 7"]
+
+
+def test_ids_no_table_holds_are_refused_on_every_phone_write(client, workshop):
+    """Numbers beyond PostgreSQL's integer (and non-ASCII digits) in a table, topic or dot target: a
+    4xx with the form's message, nothing stored (the fast SQL path hands them to the checked one)."""
+    from consult.workshops.models import DotVote
+
+    w = workshop("ws-nishi", open=True)
+    for number in BEYOND_AN_ID:
+        response = client.post(f"/w/{w.join_code}/join", data={"table": number})
+        assert response.status_code == 422, number
+        assert "座っているテーブルを選んでください" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(WorkshopSeat.id))) == 0
+    join(client, w)
+    key = submission_key(client.get(f"/w/{w.join_code}").get_data(as_text=True))
+    for number in BEYOND_AN_ID:
+        response = client.post(f"/w/{w.join_code}/notes", data={"topic": number, "body": "付箋", "submission_key": key})
+        assert response.status_code == 422, number
+        assert "どの審議事項についての付箋か選んでください" in response.get_data(as_text=True)
+        response = client.post(f"/w/{w.join_code}/dots", data={"target": f"c{number}", "slot": number})
+        assert 400 <= response.status_code < 500, number
+    assert db.session.scalar(select(func.count(Comment.id))) == 0
+    assert db.session.scalar(select(func.count(DotVote.id))) == 0

@@ -62,6 +62,15 @@ def values_of(data: Mapping, name: str) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+def dot_target(target: Any) -> tuple[str, int] | None:
+    """A dot's target as the form sends it: 'c12' (a note) or 'p3' (a proposal) → ('c', 12), with
+    the number one the tables can hold; anything else None."""
+    if not isinstance(target, str) or len(target) < 2 or target[0] not in "cp" or target != target.strip():
+        return None
+    number = parse_int(target[1:])
+    return None if number is None else (target[0], number)
+
+
 def int_of(value: Any) -> int | None:
     """A count or an id as typed (full-width digits too), within what the tables hold, or None."""
     if isinstance(value, bool):

@@ -4,7 +4,6 @@ Each write is safe to send twice (a re-sent form, a parallel request): seats are
 participant, notes carry the form's submission key, dots take slots the database keeps unique.
 """
 
-import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -22,7 +21,7 @@ from ...core.text import normalise_newlines
 from ...extensions import db
 from ...participation.models import Comment, Participant
 from ..models import DotVote, Workshop, WorkshopSeat
-from .common import check_note_body, new_comment, require_open, table_of, topic_of
+from .common import check_note_body, dot_target, new_comment, require_open, table_of, topic_of
 
 
 class BudgetExhausted(InvalidInput):
@@ -187,9 +186,9 @@ def dot_state(workshop: Workshop, participant: Participant | None) -> DotState:
 
 def _dot_target(workshop: Workshop, target: str) -> tuple[int | None, int | None]:
     """'c12' → a note of this workshop, 'p3' → a proposal of a topic in scope."""
-    match = re.fullmatch(r"([cp])(\d{1,18})", target or "")
-    if match:
-        kind, number = match.group(1), int(match.group(2))
+    parsed = dot_target(target)
+    if parsed:
+        kind, number = parsed
         if kind == "c":
             comment = db.session.get(Comment, number)
             if comment is not None and comment.workshop_id == workshop.id and comment.status != "hidden":

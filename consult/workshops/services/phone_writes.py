@@ -17,7 +17,6 @@ here by hand: the comment rollup and the participant's channel bits. Nothing lis
 dots.
 """
 
-import re
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -28,13 +27,14 @@ from ...consultation.models import Consultation, Proposal, Ward
 from ...core.codes import AGE_BANDS, CHANNEL_BITS, RELATIONS, WARD_OUTSIDE, WARD_UNDISCLOSED
 from ...core import fields
 from ...core.text import normalise_newlines
+from ...edge import parse_int
 from ...extensions import db
 from ...i18n import utcnow
 from ...participation import tallies
 from ...participation.models import Comment, Participant
 from ...participation.services import new_receipt_no
 from ..models import DotVote, Workshop, WorkshopSeat, WorkshopTable, workshop_topic
-from .common import check_note_body
+from .common import check_note_body, dot_target
 from .phone import BudgetExhausted, NoteReceipt
 
 W, WARD, C, P = Workshop.__table__, Ward.__table__, Consultation.__table__, Participant.__table__
@@ -143,7 +143,7 @@ def join_by_code(code: str, public_id: str | None, data: Mapping, new_public_id:
     ward = fields.string(data, "ward", errors).strip()
     relation = fields.string(data, "relation", errors).strip() or None
     age_band = fields.string(data, "age_band", errors).strip() or None
-    if errors or not table.isdigit() or len(table) > 18 or (relation is not None and relation not in RELATIONS) \
+    if errors or not _is_id(table) or (relation is not None and relation not in RELATIONS) \
             or (age_band is not None and age_band not in AGE_BANDS):
         raise Fallback()
     conn = db.session.connection()
@@ -204,13 +204,19 @@ def _comment_bit(dialect):
             .values(comment_channels=bits.op("|")(CHANNEL_BITS["workshop"])))
 
 
+def _is_id(text: str) -> bool:
+    """Digits naming a row id the database can hold; anything else takes the ORM path, which
+    answers it as before (a 4xx), so no statement here sees an integer PostgreSQL refuses."""
+    return text == text.strip() and parse_int(text) is not None
+
+
 def note_by_code(code: str, public_id: str | None, data: Mapping, submission_key: str | None):
     """Store a phone's note; returns (comment id, receipt number, created). Commits."""
     errors: dict = {}
     topic = fields.string(data, "topic", errors)
     body = normalise_newlines(fields.string(data, "body", errors))
     check_note_body(body, "body", errors)
-    if errors or not public_id or not topic.isdigit() or len(topic) > 18:
+    if errors or not public_id or not _is_id(topic):
         raise Fallback()
     body = body.strip()
     conn = db.session.connection()
@@ -278,11 +284,11 @@ def dot_by_code(code: str, public_id: str | None, target: str, slot_hint: int | 
     """Put one dot on 'c<id>' or 'p<id>' in the lowest free slot; returns (created, dots left).
     A form sent twice (its offered slot holds a dot on the same target) adds nothing. Raises
     ``BudgetExhausted`` (rolled back) when every slot is taken. Commits."""
-    match = re.fullmatch(r"([cp])(\d{1,18})", target or "")
-    if match is None or not public_id:
+    parsed = dot_target(target)
+    if parsed is None or not public_id:
         raise Fallback()
-    number = int(match.group(2))
-    comment_id, proposal_id = (number, None) if match.group(1) == "c" else (None, number)
+    kind, number = parsed
+    comment_id, proposal_id = (number, None) if kind == "c" else (None, number)
     conn = db.session.connection()
     rows = conn.execute(_once("dot", _dot_select), {"code": code, "public_id": public_id, "comment": comment_id,
                                                     "proposal": proposal_id}).all()

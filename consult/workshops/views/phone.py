@@ -15,6 +15,7 @@ from ...consultation.services import live_proposals, ward_choices
 from ...core.errors import InvalidInput, NotAccepting
 from ...core.labels import age_band_labels, relation_labels
 from ...database import reads_only
+from ...edge import parse_int
 from ...extensions import db
 from ...participation.identity import current_participant, current_public_id, ensure_participant, remember
 from ...participation.services import new_submission_key
@@ -30,8 +31,7 @@ PHONE_NOTE_FIELDS = ("topic", "body")
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.values.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_int(request.values.get(name, ""))
 
 
 def _unknown_code(code: str):
@@ -170,9 +170,9 @@ def phone_note(code: str):
 def _dots_args(source) -> dict:
     args = {}
     for name in ("topic", "table"):
-        value = source.get(name, "")
-        if value.isdigit() and len(value) < 12:
-            args[name] = int(value)
+        value = parse_int(source.get(name, ""))
+        if value is not None:
+            args[name] = value
     return args
 
 
