@@ -37,7 +37,7 @@ def _targets(db: Path) -> dict:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         topics = conn.execute("SELECT t.id, t.slug FROM topic t JOIN consultation c ON c.id = t.consultation_id "
-                              "ORDER BY c.id DESC, t.number").fetchall()
+                              "WHERE c.slug = 'kumamoto-ward-offices-h26' ORDER BY t.number").fetchall()
         proposals = conn.execute("SELECT t.slug, p.key FROM proposal p JOIN topic t ON t.id = p.topic_id "
                                  "WHERE p.withdrawn_at_utc IS NULL AND t.id IN (%s)"
                                  % ",".join(str(t[0]) for t in topics)).fetchall()

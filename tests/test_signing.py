@@ -35,3 +35,28 @@ def test_a_csrf_token_is_checked_by_flask_wtf(app):
         session["csrf_token"] = "someone-else"
         with pytest.raises(ValidationError):
             validate_csrf(token)
+
+
+def test_a_token_kept_from_an_earlier_request_is_only_that_sessions(app):
+    # signing._tokens reuses a session's signed token: another session (another raw secret) or a
+    # new secret key must still get a token of its own that Flask-WTF accepts only for itself.
+    with app.app_context(), app.test_request_context("/"):  # a g of its own, as each request has
+        session["csrf_token"] = "a" * 40
+        first = signing.generate_csrf()
+    with app.app_context(), app.test_request_context("/"):  # a g of its own, as each request has
+        session["csrf_token"] = "a" * 40
+        assert signing.generate_csrf() == first
+        validate_csrf(first)
+    with app.app_context(), app.test_request_context("/"):  # a g of its own, as each request has
+        session["csrf_token"] = "b" * 40
+        other = signing.generate_csrf()
+        assert other != first
+        validate_csrf(other)
+        with pytest.raises(ValidationError):
+            validate_csrf(first)
+    app.secret_key = "another-secret"
+    with app.app_context(), app.test_request_context("/"):  # a g of its own, as each request has
+        session["csrf_token"] = "a" * 40
+        renewed = signing.generate_csrf()
+        assert renewed != first
+        validate_csrf(renewed)

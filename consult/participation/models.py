@@ -202,6 +202,21 @@ class CommentRollup(db.Model):
     n: Mapped[int]
 
 
+class ParticipantRollup(db.Model):
+    """Participants per (ward, relation, age band, channels voted or commented through), '' for
+    no value: the dashboard's participant figures without reading the participant table. Kept by
+    database triggers on `participant` (migration 0013), which see every writer, ORM, Core and
+    bulk; `flask recount` checks it against the participant rows."""
+
+    __tablename__ = "participant_rollup"
+
+    ward_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(16), primary_key=True)
+    age_band: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channels: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # vote | comment channels
+    n: Mapped[int]
+
+
 class Support(db.Model):
     """A participant's +1 on a published comment."""
 

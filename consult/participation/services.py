@@ -15,7 +15,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.permissions import may_participate
-from ..consultation.context import current_consultation, first_consultation
+from ..consultation.context import current_consultation_id, first_consultation
 from ..consultation.models import Consultation, Proposal, Section, Topic, Ward, accepts
 from ..core import fields
 from ..core.codes import (AGE_BANDS, CHANNEL_BITS, RECEIPT_ALPHABET, RELATIONS, VOTE_VALUES, WARD_OUTSIDE,
@@ -328,8 +328,10 @@ def vote_by_keys(public_id: str | None, topic_slug, proposal_key, value, data: M
     counts. Checks and messages as ``cast_vote``'s, in the same order. The topic is looked for in
     ``consultation_id``, else in the request's consultation (else the first one)."""
     if consultation_id is None:
-        consultation = current_consultation() or first_consultation()
-        consultation_id = consultation.id if consultation is not None else 0
+        consultation_id = current_consultation_id()
+    if consultation_id is None:  # a site-wide route: the first consultation, as cast_vote does
+        first = first_consultation()
+        consultation_id = first.id if first is not None else 0
     conn = db.session.connection()
     target = None
     if isinstance(topic_slug, str):

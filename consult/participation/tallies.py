@@ -7,7 +7,9 @@
   withdrawn, and ``participant.comment_channels``: those of their comments not hidden, for the
   dashboard's participant figures;
 - ``comment_rollup``: comments per (topic, ward, channel, status, JST day, without participant),
-  for the dashboard's comment figures.
+  for the dashboard's comment figures;
+- ``participant_rollup``: participants per (ward, relation, age band, channels voted or
+  commented through), for its participant figures — kept by database triggers (migration 0013), not here.
 
 The ``vote`` and ``comment`` rows remain the record. ``cast_vote`` writes through ``record_vote``; every other
 ORM change to a vote, a comment, a voter's ward or a proposal's withdrawal is caught by the
@@ -26,12 +28,13 @@ from ..core.codes import CHANNEL_BITS
 from ..core.transactions import action
 from ..extensions import db
 from ..i18n import utcnow
-from .models import Comment, CommentRollup, Participant, Vote, VoteRollup, VoteTally
+from .models import Comment, CommentRollup, Participant, ParticipantRollup, Vote, VoteRollup, VoteTally
 
 V, P, T, R, C = Vote.__table__, Participant.__table__, VoteTally.__table__, VoteRollup.__table__, Comment.__table__
-CR = CommentRollup.__table__
+CR, PR = CommentRollup.__table__, ParticipantRollup.__table__
 ROLLUP_KEY = ("proposal_id", "ward_code", "channel", "value", "day")
 COMMENT_KEY = ("topic_id", "ward_code", "channel", "status", "day", "anonymous")
+PARTICIPANT_KEY = ("ward_code", "relation", "age_band", "channels")
 
 
 def jst_date(utc: datetime) -> date:
@@ -322,7 +325,24 @@ def recount(session) -> dict[str, int]:
                 session.execute(insert(table), rows)
     fixed["participant.vote_channels"] = refresh_vote_bits(session)
     fixed["participant.comment_channels"] = refresh_comment_bits(session)
+    fixed["participant_rollup"] = _recount_participants(session)  # after the bits, which it counts
     return fixed
+
+
+def _recount_participants(session) -> int:
+    """participant_rollup against the participant rows; the triggers keep it, so a difference means
+    a trigger went missing (a table rebuilt by a migration) or rows written with triggers off."""
+    key = (func.coalesce(P.c.ward_code, ""), func.coalesce(P.c.relation, ""), func.coalesce(P.c.age_band, ""),
+           P.c.vote_channels.op("|")(P.c.comment_channels))
+    expected = {tuple(row[:-1]): row[-1] for row in session.execute(select(*key, func.count()).group_by(*key))}
+    current = {tuple(row[:-1]): row[-1] for row in session.execute(
+        select(*[PR.c[k] for k in PARTICIPANT_KEY], PR.c.n)) if row[-1]}
+    wrong = sum(current.get(k) != expected.get(k) for k in current.keys() | expected.keys())
+    if wrong:
+        session.execute(delete(PR))
+        if expected:
+            session.execute(insert(PR), [dict(zip(PARTICIPANT_KEY, k), n=n) for k, n in expected.items()])
+    return wrong
 
 
 @action

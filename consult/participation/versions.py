@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 
 from .. import pagecache
 from ..audit.models import AuditEvent
-from ..consultation.context import current_consultation
+from ..consultation.context import current_consultation_id
 from ..consultation.models import Consultation, Meeting, Proposal, Section, SectionRevision, Topic, Ward
 from ..consultation.versions import CLOSE, clock, consultation_shown
 from ..pagecache import last_id, version_rows
@@ -51,7 +51,7 @@ def _topic_statement():
 
 
 def topic_version(slug: str) -> pagecache.Version | None:
-    rows = version_rows("topic", _topic_statement, {"slug": slug, "consultation": current_consultation().id})
+    rows = version_rows("topic", _topic_statement, {"slug": slug, "consultation": current_consultation_id()})
     if not rows:
         return None  # 404, rendered as usual
     width = len(rows[0]) - 3  # the last three: proposal, vote value, count
@@ -68,7 +68,7 @@ def _home_statement():
 
 
 def home_version() -> pagecache.Version | None:
-    rows = version_rows("home", _home_statement, {"consultation": current_consultation().id})
+    rows = version_rows("home", _home_statement, {"consultation": current_consultation_id()})
     if not rows:
         return None
     *values, snapshot = rows[0]

@@ -6,6 +6,7 @@ Each chart sits beside a table that holds the same figures, so the chart is a pi
 table, never the only place a number is written.
 """
 
+import functools
 from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
@@ -38,6 +39,33 @@ def _legend(series: Sequence[tuple[str, str]], y: int) -> list[str]:
     return parts
 
 
+def _frozen(value):
+    """A chart argument as a cache key: sequences as tuples, lazy strings as the text they
+    stand for in this request's language (str subclasses such as Markup stay as they are)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return str(value)
+
+
+def _kept(draw):
+    """A chart is a pure function of its figures and words: drawn again with the same ones — a
+    dashboard opened twice between two votes — the SVG already made is reused. A custom ``fmt``
+    (a function, no stable key) draws afresh."""
+    @functools.lru_cache(maxsize=512)
+    def cached(args, kwargs):
+        return draw(*args, **dict(kwargs))
+
+    @functools.wraps(draw)
+    def chart(*args, **kwargs):
+        if any(callable(v) for v in kwargs.values()):
+            return draw(*args, **kwargs)
+        return cached(_frozen(args), tuple(sorted((k, _frozen(v)) for k, v in kwargs.items())))
+    chart.cache_clear = cached.cache_clear
+    return chart
+
+
 def hbar_chart(rows: Sequence[tuple[str, int | float]], *, title: str, chart_id: str,
                fmt: Callable[[int | float], str] = lambda v: f"{v:,}") -> Markup:
     """One bar per row, the largest value full width; label above, value after the bar."""
@@ -55,6 +83,7 @@ def hbar_chart(rows: Sequence[tuple[str, int | float]], *, title: str, chart_id:
     return Markup("".join(parts))
 
 
+@_kept
 def stacked_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tuple[str, str]], *,
                   title: str, chart_id: str, percent: bool = False, unit: str = "") -> Markup:
     """One stacked bar per row. Segments wide enough carry "short value" in white; the row's
@@ -101,6 +130,7 @@ def stacked_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tu
     return Markup("".join(parts))
 
 
+@_kept
 def grouped_chart(rows: Sequence[tuple[str, Sequence[int | float]]], series: Sequence[tuple[str, str]], *,
                   title: str, chart_id: str, fmt: Callable[[int | float], str] = lambda v: f"{v:,}",
                   notes: Sequence[str] | None = None) -> Markup:

@@ -313,12 +313,19 @@ def overview(consultation_id: int) -> list[tuple[Topic, list[GroupLine], int]]:
     return [(t, lines.get(t.id, []), unassigned.get(t.id, 0)) for t in topics]
 
 
-def groups_for_select(consultation_id: int) -> list[tuple[Topic, list[OpinionGroup]]]:
-    topics = db.session.scalars(select(Topic).where(Topic.consultation_id == consultation_id)
-                                .order_by(Topic.number)).all()
-    groups = db.session.scalars(select(OpinionGroup).where(OpinionGroup.topic_id.in_([t.id for t in topics]))
-                                .order_by(OpinionGroup.position, OpinionGroup.id)).all()
-    return [(t, [g for g in groups if g.topic_id == t.id]) for t in topics]
+def groups_for_select(consultation_id: int, topics: list[Topic] | None = None) -> list[tuple[Topic, list]]:
+    """Each topic with its groups' (id, title, state) rows, for the option lists of the filter
+    and the assign forms: rows, not objects, since a consultation may hold hundreds of groups."""
+    if topics is None:
+        topics = db.session.scalars(select(Topic).where(Topic.consultation_id == consultation_id)
+                                    .order_by(Topic.number)).all()
+    rows = db.session.execute(select(OpinionGroup.id, OpinionGroup.title, OpinionGroup.state, OpinionGroup.topic_id)
+                              .where(OpinionGroup.topic_id.in_([t.id for t in topics]))
+                              .order_by(OpinionGroup.position, OpinionGroup.id)).all()
+    by_topic: dict[int, list] = {}
+    for row in rows:
+        by_topic.setdefault(row.topic_id, []).append(row)
+    return [(t, by_topic.get(t.id, [])) for t in topics]
 
 
 def get_group(group_id: int, consultation_id: int) -> OpinionGroup | None:

@@ -70,7 +70,7 @@ def filter_options(consultation_id: int) -> dict:
     workshops = db.session.execute(select(Workshop.id, Workshop.title).where(Workshop.consultation_id == consultation_id)
                                    .order_by(Workshop.starts_at_utc, Workshop.id)).all()
     return {"topics": topics, "wards": ward_choices(), "channels": {c: channel_labels()[c] for c in kind_channels()}, "statuses": status_choices(),
-            "workshops": workshops, "groups": groups.groups_for_select(consultation_id)}
+            "workshops": workshops, "groups": groups.groups_for_select(consultation_id, topics)}
 
 
 def template_helpers() -> dict:

@@ -62,3 +62,23 @@ def test_the_heatmap_legend_leaves_out_shades_no_count_can_have(staff, comment):
     legend = re.search(r'<p class="heat-legend"[^>]*>(.*?)</p>', html, re.S).group(1)
     # The largest is 2: a count of 1 is shade 3 (ceil(5 × 1 / 2)), 2 is shade 5; shades 1, 2 and 4 hold none.
     assert re.findall(r'<span class="heat heat--(\d)">([^<]*)</span>', legend) == [("0", "0"), ("3", "1"), ("5", "2")]
+
+
+def _channel_chart(html: str) -> str:
+    return re.search(r'<svg[^>]*aria-labelledby="channels-t".*?</svg>', html, re.S).group(0)
+
+
+def test_a_chart_kept_from_an_earlier_view_never_shows_old_figures_or_another_language(staff, comment):
+    # Charts are kept per figures and words (charts._kept): the next view after a new comment, and
+    # the same figures in English, must each be drawn for what they show.
+    comment("roles", ward="chuo")
+    client, _user = staff("secretariat")
+    url = "/staff/c/kumamoto-ward-offices-h26/review"
+    first = _channel_chart(client.get(url).get_data(as_text=True))
+    assert first == _channel_chart(client.get(url).get_data(as_text=True))
+    comment("roles", ward="chuo")
+    second = _channel_chart(client.get(url).get_data(as_text=True))
+    assert "ウェブ1<" in first and "ウェブ2<" in second
+    client.get("/lang?lang=en&next=/staff")
+    english = _channel_chart(client.get(url).get_data(as_text=True))
+    assert "経路別" in second and "経路別" not in english and "channel" in english.lower()

@@ -11,7 +11,7 @@ from ...consultation.services import ward_choices
 from ...core.codes import CHANNEL_BITS, CHANNELS, CHANNELS_BY_KIND, IMPORTED
 from ...core.text import search_key
 from ...extensions import db
-from ...participation.models import Comment, CommentRollup, Participant, Vote, VoteRollup
+from ...participation.models import Comment, CommentRollup, Participant, ParticipantRollup, Vote, VoteRollup
 from ..filters import ReviewFilter
 
 # Every channel (core.codes.CHANNELS, the imported one too) has its count, 0 where a kind takes none;
@@ -21,9 +21,10 @@ from ..filters import ReviewFilter
 
 def shown_channels(consultation: Consultation) -> tuple[str, ...]:
     """The channels a consultation's tables print: its kind's, and the imported channel when it
-    holds imported comments (no kind takes that channel by hand)."""
-    imported = db.session.scalar(select(Comment.id).join(Topic, Topic.id == Comment.topic_id).where(
-        Topic.consultation_id == consultation.id, Comment.channel == IMPORTED).limit(1))
+    holds imported comments (no kind takes that channel by hand). Asked of comment_rollup: the
+    comment table has no index that answers "none imported" without reading every comment."""
+    imported = db.session.scalar(select(CommentRollup.n).join(Topic, Topic.id == CommentRollup.topic_id).where(
+        Topic.consultation_id == consultation.id, CommentRollup.channel == IMPORTED, CommentRollup.n > 0).limit(1))
     return CHANNELS_BY_KIND[consultation.kind] + ((IMPORTED,) if imported is not None else ())
 
 
@@ -277,15 +278,16 @@ class Profiles:
 
 
 def _profiles_from_channels(f: ReviewFilter) -> Profiles:
-    """The default view's people, from one index of participant: their vote channels and the
-    channels of their comments not hidden stand for the cohort exactly."""
+    """The default view's people, from participant_rollup (kept by triggers): their vote channels
+    and the channels of their comments not hidden stand for the cohort exactly."""
     mask = CHANNEL_BITS[f.channel] if f.channel else sum(CHANNEL_BITS.values())
-    keys = (Participant.ward_code, Participant.relation, Participant.age_band, Participant.vote_channels,
-            Participant.comment_channels)
+    R = ParticipantRollup
     groups: dict = {}
-    for w, r, a, voted, commented, n in db.session.execute(select(*keys, func.count()).group_by(*keys)):
-        if bits := (voted | commented) & mask:
-            groups[(w, r, a, bits)] = groups.get((w, r, a, bits), 0) + n
+    for w, r, a, channels, n in db.session.execute(
+            select(R.ward_code, R.relation, R.age_band, R.channels, R.n).where(R.n > 0)):
+        if bits := channels & mask:
+            key = (w or None, r or None, a or None, bits)  # '' in the rollup's key is no value
+            groups[key] = groups.get(key, 0) + n
     return Profiles(groups)
 
 
