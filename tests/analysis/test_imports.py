@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask_babel import force_locale
 from flask_migrate import downgrade
 from sqlalchemy import func, select, text
@@ -342,10 +343,12 @@ def test_the_review_pages_of_an_imported_consultation_count_the_imported_channel
 def test_a_downgrade_below_the_imported_channel_is_refused_while_imports_exist(runner):
     assert kouchou(runner, INTEROP / "kouchou_utf8_bom.csv", "imported-keep").exit_code == 0
     db.session.remove()
+    migrations = Path(__file__).parents[2] / "migrations"
     with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's RuntimeError and exits
-        downgrade(directory=str(Path(__file__).parents[2] / "migrations"), revision="0010")
+        downgrade(directory=str(migrations), revision="0010")
     db.session.remove()
     assert len(comments_of("imported-keep")) == 3
     # Stopped at 0011 (SQLite runs each step on its own) or rolled back to the head (PostgreSQL's
     # transactional DDL): either way the imported rows and their channel are still there.
-    assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() in ("0011", "0012")
+    head = ScriptDirectory(str(migrations)).get_current_head()
+    assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() in ("0011", head)
