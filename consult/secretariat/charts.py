@@ -62,7 +62,6 @@ def _kept(draw):
         if any(callable(v) for v in kwargs.values()):
             return draw(*args, **kwargs)
         return cached(_frozen(args), tuple(sorted((k, _frozen(v)) for k, v in kwargs.items())))
-    chart.cache_clear = cached.cache_clear
     return chart
 
 
